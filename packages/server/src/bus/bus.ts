@@ -1,0 +1,41 @@
+/**
+ * The bus port: what nodes share besides storage. The in-process implementation serves a single
+ * node; the Redis one (cluster mode) makes the same calls work across processes.
+ */
+export type PlatformClass = 'mobile' | 'desktop' | 'web' | 'server';
+
+export interface SessionEntry {
+  sessionId: string;
+  appKey: string;
+  userId: string;
+  platform: PlatformClass;
+  deviceId: string;
+  connectedAt: number;
+}
+
+/** Why the server ends a user's live sessions; the gateway turns each into a DISCONNECT status. */
+export type DropReason = 'kicked' | 'user-blocked' | 'user-deactivated' | 'token-expired';
+
+export type BusEvent =
+  | { kind: 'drop-user'; appKey: string; userId: string; reason: DropReason }
+  | { kind: 'drop-session'; sessionId: string; reason: DropReason };
+
+export interface PresenceRegistry {
+  add(entry: SessionEntry): Promise<void>;
+  remove(sessionId: string): Promise<void>;
+  sessionsOf(appKey: string, userId: string): Promise<SessionEntry[]>;
+}
+
+export interface Bus {
+  readonly presence: PresenceRegistry;
+  publish(event: BusEvent): Promise<void>;
+  subscribe(listener: (event: BusEvent) => void): () => void;
+  /**
+   * Token bucket: takes one token from the bucket named `key` (refilled at `perSecond`, holding at
+   * most `burst`) and says whether there was one.
+   */
+  takeToken(key: string, perSecond: number, burst: number): Promise<boolean>;
+  /** True the first time `key` is claimed within `ttlMs`; used to refuse replayed nonces. */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}

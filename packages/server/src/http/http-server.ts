@@ -1,0 +1,71 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Services } from '../services.js';
+import { ApiCode, ApiError } from './api-error.js';
+import { metricsPlugin } from './metrics.js';
+import { navigationPlugin } from './navigation.js';
+import { parseForm } from './server-api/form.js';
+import { serverApiPlugin } from './server-api/server-api-plugin.js';
+import { userRoutes } from './server-api/user-routes.js';
+
+export const MAX_BODY_BYTES = 100 * 1024;
+
+export interface HttpServerOptions {
+  services: Services;
+  logger: Logger;
+  metrics: Registry;
+  publicUrl: string | undefined;
+}
+
+/** The HTTP edge: Server API, navigation, health and metrics, with one error shape for all. */
+export function buildHttpServer({ services, logger, metrics, publicUrl }: HttpServerOptions): FastifyInstance {
+  const http = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: MAX_BODY_BYTES,
+    // Stops a slow or silent client from holding a socket forever.
+    requestTimeout: 30_000,
+    // Per-request lines at info level would dominate the log under load; the debug hook below has them.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+
+  http.removeAllContentTypeParsers();
+  http.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseForm(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  http.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) {
+      return reply.code(error.httpStatus).send({ code: error.code, errorMessage: error.message });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error, route: request.routeOptions.url }, 'request failed');
+      return reply.code(500).send({ code: ApiCode.INTERNAL, errorMessage: 'internal error' });
+    }
+    // Fastify's own refusals (body too large, bad content type, malformed body): the message is
+    // fastify's, which names the problem and carries no internals.
+    return reply.code(status).send({ code: ApiCode.BAD_PARAMETER, errorMessage: error.message });
+  });
+  http.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ code: 404, errorMessage: `no such endpoint: ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}` }),
+  );
+
+  http.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  http.register(metricsPlugin, { registry: metrics });
+  http.get('/healthz', async () => {
+    await services.store.ping();
+    return { status: 'ok' };
+  });
+  http.register(navigationPlugin, { services, publicUrl });
+  http.register(serverApiPlugin, { services, routes: userRoutes(services, publicUrl) });
+  return http;
+}

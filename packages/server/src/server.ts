@@ -1,0 +1,57 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createLocalBus } from './bus/local/local-bus.js';
+import type { ServerConfig } from './config.js';
+import { AppService } from './core/apps/app-service.js';
+import { ensureDevApp } from './core/apps/dev-app.js';
+import { UserService } from './core/users/user-service.js';
+import { buildHttpServer } from './http/http-server.js';
+import { createMetricsRegistry } from './http/metrics.js';
+import type { Services } from './services.js';
+import { openStore } from './store/open-store.js';
+import type { AppRecord } from './store/store.js';
+
+export interface RunningServer {
+  /** `http://host:port` as bound (the real port when 0 was asked for). */
+  url: string;
+  port: number;
+  services: Services;
+  /** The development app, when this start created it. */
+  createdDevApp: AppRecord | undefined;
+  /** Stops accepting, lets in-flight requests finish, then closes the store. */
+  close(): Promise<void>;
+}
+
+/** The composition root: wires store, bus and core into the HTTP and WebSocket edges. */
+export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const store = await openStore(config);
+  const bus = createLocalBus();
+  const now = Date.now;
+  const apps = new AppService(store, now);
+  const services: Services = { store, bus, apps, users: new UserService(store, bus, now), now };
+  const createdDevApp = await ensureDevApp(apps, config.dataDir);
+
+  const http = buildHttpServer({ services, logger, metrics: createMetricsRegistry(), publicUrl: config.publicUrl });
+  try {
+    await http.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const { port } = http.server.address() as AddressInfo;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    services,
+    createdDevApp,
+    close: () =>
+      (closing ??= (async () => {
+        await http.close();
+        await bus.close();
+        await store.close();
+      })()),
+  };
+}

@@ -1,0 +1,13 @@
+import type { Bus } from './bus/bus.js';
+import type { AppService } from './core/apps/app-service.js';
+import type { UserService } from './core/users/user-service.js';
+import type { Store } from './store/store.js';
+
+/** What the edges (http/, gateway/) are given: the core services and the two ports. */
+export interface Services {
+  store: Store;
+  bus: Bus;
+  apps: AppService;
+  users: UserService;
+  now: () => number;
+}

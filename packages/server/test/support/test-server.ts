@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { resolveConfig, type ServerConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { makeTempDir } from './temp-dir.js';
+
+export const PARLEY_BIN = fileURLToPath(new URL('../../bin/parley.js', import.meta.url));
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  /** Every log line the server wrote, parsed. */
+  logs: Record<string, unknown>[];
+  logText(): string;
+  /** A development app created on first start: key and secret. */
+  devApp: { appKey: string; appSecret: string };
+  stop(): Promise<void>;
+}
+
+/** A real server in this process, on a random loopback port, over a fresh SQLite file. */
+export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+  const dir = overrides.dataDir ? undefined : makeTempDir();
+  const config = { ...resolveConfig({ port: '0', host: '127.0.0.1', 'log-level': 'debug' }, {}), dataDir: dir?.path ?? '', ...overrides };
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter((l) => l.length > 0));
+      done();
+    },
+  });
+  const server = await startServer(config, createLogger(config.logLevel, sink));
+  const devApp = server.createdDevApp ?? (await server.services.apps.list())[0];
+  if (!devApp) throw new Error('test server has no app');
+  return {
+    ...server,
+    dataDir: config.dataDir,
+    devApp: { appKey: devApp.appKey, appSecret: devApp.appSecret },
+    get logs() {
+      return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
+    logText: () => lines.join('\n'),
+    stop: async () => {
+      await server.close();
+      dir?.remove();
+    },
+  };
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  output(): string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+}
+
+/** `parley serve` as a separate process, for tests that kill or restart it. */
+export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [PARLEY_BIN, 'serve', '--host', '127.0.0.1', ...args], {
+    env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start within 15 s:\n${output}`)), 15_000);
+    const check = () => {
+      const match = /Parley is running at (http:\/\/[\d.]+:\d+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before starting:\n${output}`));
+    });
+  });
+  return { child, url, port: Number(new URL(url).port), output: () => output, exited };
+}
