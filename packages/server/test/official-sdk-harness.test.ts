@@ -11,8 +11,10 @@ import { OfficialClient } from './support/official-sdk/official-client.js';
 const APP_KEY = 'harness-app-key';
 /** `URL.hostname` of a loopback address; written out again here so the test does not trust the harness. */
 const LOOPBACK_HOSTNAME = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/;
-const CONNACK_TYPE = 2;
+const FRAME_TYPE = { CONNACK: 2, PUBLISH: 3, PUBACK: 4, QUERY: 5, QUERYACK: 6 } as const;
 const CONNACK_STATUS_REDIRECT_REJECTED = 9;
+/** RongCloud's OPERATION_NOT_SUPPORT; the SDK tolerates it as an answer to any query. */
+const STATUS_NOT_SUPPORTED = 20606;
 
 interface ReceivedRequest {
   method: string;
@@ -55,13 +57,69 @@ async function startNavigationServer(answer: { status: number; json?: unknown })
   return { url: `http://127.0.0.1:${port}`, port, received };
 }
 
-async function startConnackServer(status: number) {
+/** A successful navigation answer that points the SDK at a plain-`ws` gateway on loopback. */
+function navigationAnswer(gatewayPort: number) {
+  return {
+    code: 200,
+    serverAddr: [{ addr: `127.0.0.1:${gatewayPort}`, protocol: 5, weight: 100 }],
+    openHistoryMsg: 1,
+    historyMsg: true,
+  };
+}
+
+/** A u16-length-prefixed UTF-8 string, as in every frame. */
+function frameString(text: string): Buffer {
+  const bytes = Buffer.from(text, 'utf8');
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+}
+
+function connackFrame(status: number): Buffer {
+  return Buffer.from([FRAME_TYPE.CONNACK << 4, 0x00, status]);
+}
+
+function acceptingConnackFrame(userId: string): Buffer {
+  const timestamp = Buffer.alloc(8);
+  timestamp.writeBigUInt64BE(BigInt(Date.now()));
+  return Buffer.concat([connackFrame(0), frameString(userId), frameString(`session-${userId}`), timestamp]);
+}
+
+/**
+ * Answers a client PUBLISH with a successful PUBACK and a client QUERY with a QUERYACK refusing it,
+ * so the SDK's calls settle without any protobuf on the server side.
+ */
+function answerClientFrame(frame: Buffer): Buffer | null {
+  const type = (frame[0] ?? 0) >> 4;
+  if (type !== FRAME_TYPE.PUBLISH && type !== FRAME_TYPE.QUERY) return null;
+  const topicEnd = 3 + frame.readUInt16BE(1);
+  const targetIdEnd = topicEnd + 2 + frame.readUInt16BE(topicEnd);
+  const messageId = frame.readUInt16BE(targetIdEnd);
+  const now = Date.now();
+  const header = Buffer.alloc(8);
+  header.writeUInt16BE(messageId, 0);
+  header.writeUInt32BE(Math.floor(now / 1000), 2);
+  if (type === FRAME_TYPE.QUERY) {
+    header.writeUInt16BE(STATUS_NOT_SUPPORTED, 6);
+    return Buffer.concat([Buffer.from([FRAME_TYPE.QUERYACK << 4]), header]);
+  }
+  const millis = Buffer.alloc(2);
+  millis.writeUInt16BE(now % 1000);
+  return Buffer.concat([Buffer.from([FRAME_TYPE.PUBACK << 4]), header, millis, frameString(`UID-${messageId}`)]);
+}
+
+/** A WebSocket gateway stub on `/websocket` that sends `connack` first, then answers frames. */
+async function startGateway(connack: Buffer) {
   const connectionUrls: string[] = [];
   const server = createServer();
   const sockets = new WebSocketServer({ server, path: '/websocket' });
   sockets.on('connection', (socket, request) => {
     connectionUrls.push(request.url ?? '');
-    socket.send(Buffer.from([CONNACK_TYPE << 4, 0x00, status]));
+    socket.send(connack);
+    socket.on('message', (frame: Buffer) => {
+      const answer = answerClientFrame(frame);
+      if (answer) socket.send(answer);
+    });
   });
   const port = await listenOnLoopback(server);
   cleanups.push(async () => {
@@ -124,15 +182,10 @@ describe('official Web SDK harness', () => {
   });
 
   it('reports the CONNACK status as 31009 and records the WebSocket URL', async () => {
-    const gateway = await startConnackServer(CONNACK_STATUS_REDIRECT_REJECTED);
+    const gateway = await startGateway(connackFrame(CONNACK_STATUS_REDIRECT_REJECTED));
     const navigation = await startNavigationServer({
       status: 200,
-      json: {
-        code: 200,
-        serverAddr: [{ addr: `127.0.0.1:${gateway.port}`, protocol: 5, weight: 100 }],
-        openHistoryMsg: 1,
-        historyMsg: true,
-      },
+      json: navigationAnswer(gateway.port),
     });
     const client = await startClient({ appKey: APP_KEY, navigators: [navigation.url], label: 'bob' });
 
@@ -150,15 +203,52 @@ describe('official Web SDK harness', () => {
   });
 
   it('finds the navigation server from the token suffix when no navigators are configured', async () => {
-    const navigation = await startNavigationServer({ status: 401 });
+    const gateway = await startGateway(connackFrame(CONNACK_STATUS_REDIRECT_REJECTED));
+    const navigation = await startNavigationServer({ status: 200, json: navigationAnswer(gateway.port) });
     const client = await startClient({ appKey: APP_KEY, label: 'carol' });
 
-    expect(await client.connect(`carol-token@${navigation.url}`)).toEqual({ code: 31004 });
+    const token = `carol-token@${navigation.url}`;
+    expect(await client.connect(token)).toEqual({ code: 31009 });
 
     expect(navigation.received).toHaveLength(1);
     expect(navigation.received[0]?.method).toBe('POST');
-    expect(navigation.received[0]?.url).toMatch(/^\/v2\/navi\.json/);
-    expect(new URLSearchParams(navigation.received[0]?.body).get('token')).toBe('carol-token@');
+    expect(navigation.received[0]?.url).toBe('/v2/navi.json?cloud=0');
+    // Navigation gets the whole token; the gateway gets it without the hosts after the '@'.
+    expect(new URLSearchParams(navigation.received[0]?.body).get('token')).toBe(token);
+    expect(gateway.connectionUrls).toHaveLength(1);
+    expect(new URL(gateway.connectionUrls[0] ?? '', 'ws://gateway').searchParams.get('token')).toBe('carol-token@');
+    expectOnlyLoopbackTraffic(client);
+  });
+
+  it('drives sending, history, the conversation list and disconnecting through the child', async () => {
+    const gateway = await startGateway(acceptingConnackFrame('erin'));
+    const navigation = await startNavigationServer({ status: 200, json: navigationAnswer(gateway.port) });
+    const client = await startClient({ appKey: APP_KEY, navigators: [navigation.url], label: 'erin' });
+
+    expect(await client.connect('erin-token')).toEqual({ code: 0, userId: 'erin' });
+    await client.waitForEvent('CONNECTED');
+
+    const sent = await client.sendText(1, 'frank', 'hello frank');
+    expect(sent.code).toBe(0);
+    expect(sent.data).toMatchObject({
+      conversationType: 1,
+      targetId: 'frank',
+      senderUserId: 'erin',
+      messageType: 'RC:TxtMsg',
+      content: { content: 'hello frank' },
+      messageUId: expect.stringMatching(/^UID-\d+$/),
+    });
+    await client.waitForEvent('CONVERSATION', (payload) =>
+      payload.conversationList.some(({ conversation }) => conversation.targetId === 'frank'),
+    );
+
+    expect((await client.getHistoryMessages(1, 'frank', { count: 5 })).code).toBe(STATUS_NOT_SUPPORTED);
+    expect((await client.getConversationList()).code).toBe(STATUS_NOT_SUPPORTED);
+
+    const mark = client.events.length;
+    await client.disconnect();
+    await client.waitForEvent('DISCONNECT', (_code, event) => event.seq >= mark);
+    expect(client.payloadsOf('harness:error')).toEqual([]);
     expectOnlyLoopbackTraffic(client);
   });
 

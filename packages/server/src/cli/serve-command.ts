@@ -6,6 +6,11 @@ import { startServer } from '../server.js';
 /** `parley serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function serveCommand(config: ServerConfig): Promise<number> {
   const logger = createLogger(config.logLevel);
+  // Listening before startup, so a signal that arrives while the store opens still stops us cleanly.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
   const server = await startServer(config, logger);
   if (server.createdDevApp) {
     // Printed once, on purpose, to the terminal and not to the log stream.
@@ -22,14 +27,7 @@ export async function serveCommand(config: ServerConfig): Promise<number> {
   logger.info({ url: server.url, dataDir: config.dataDir }, 'parley is listening');
   process.stdout.write(`Parley is running at ${server.url}\n`);
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  logger.info({ signal: await stopSignal }, 'shutting down');
   await server.close();
   logger.info('stopped');
   return 0;

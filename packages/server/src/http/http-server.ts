@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Services } from '../services.js';
 import { ApiCode, ApiError } from './api-error.js';
-import { metricsPlugin } from './metrics.js';
+import { installMetrics } from './metrics.js';
 import { navigationPlugin } from './navigation.js';
 import { parseForm } from './server-api/form.js';
 import { serverApiPlugin } from './server-api/server-api-plugin.js';
@@ -60,7 +60,7 @@ export function buildHttpServer({ services, logger, metrics, publicUrl }: HttpSe
     request.log.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
-  http.register(metricsPlugin, { registry: metrics });
+  installMetrics(http, metrics);
   http.get('/healthz', async () => {
     await services.store.ping();
     return { status: 'ok' };

@@ -8,8 +8,11 @@ export function createMetricsRegistry(): Registry {
   return registry;
 }
 
-/** Request counts and latency by route (the route pattern, so unknown paths cannot add series). */
-export async function metricsPlugin(http: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+/**
+ * Request counts and latency by route (the route pattern, so unknown paths cannot add series).
+ * Installed on the root instance, not as an encapsulated plugin, so its hook sees every route.
+ */
+export function installMetrics(http: FastifyInstance, registry: Registry): void {
   const requests = new Counter({
     name: 'parley_http_requests_total',
     help: 'HTTP requests by route and status',
