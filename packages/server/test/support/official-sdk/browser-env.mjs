@@ -39,7 +39,7 @@ const CLOSED_LOOPBACK_PORT = 1;
  */
 
 /** @param {string} hostname as in `URL.hostname` (IPv6 in brackets) or a socket address */
-export function isLoopbackHost(hostname) {
+function isLoopbackHost(hostname) {
   const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
@@ -48,7 +48,7 @@ export function isLoopbackHost(hostname) {
  * @param {string} rawUrl
  * @returns {{ url: string, redirectedToClosedPort: boolean }}
  */
-export function confineToLoopback(rawUrl) {
+function confineToLoopback(rawUrl) {
   let url;
   try {
     url = new URL(rawUrl);
@@ -88,13 +88,13 @@ function createLoopbackOnlyAgents(observer) {
     return { ...options, host: CLOSED_LOOPBACK_HOST, hostname: CLOSED_LOOPBACK_HOST, port: CLOSED_LOOPBACK_PORT };
   };
   class LoopbackOnlyHttpAgent extends http.Agent {
-    /** @type {http.Agent['createConnection']} */
+    /** @override @type {http.Agent['createConnection']} */
     createConnection(options, callback) {
       return super.createConnection(confine(options), callback);
     }
   }
   class LoopbackOnlyHttpsAgent extends https.Agent {
-    /** @type {https.Agent['createConnection']} */
+    /** @override @type {https.Agent['createConnection']} */
     createConnection(options, callback) {
       return super.createConnection(confine(options), callback);
     }
@@ -104,16 +104,21 @@ function createLoopbackOnlyAgents(observer) {
 
 /** @param {NetworkObserver} observer */
 function createConfinedXMLHttpRequest(observer) {
-  class ConfinedXMLHttpRequest extends XHR2 {
+  /** @type {typeof XMLHttpRequest & { nodejsSet(agents: { httpAgent: http.Agent, httpsAgent: https.Agent }): void }} */
+  const NodeXMLHttpRequest = XHR2;
+  class ConfinedXMLHttpRequest extends NodeXMLHttpRequest {
     /** @type {HttpRequestRecord | null} */
     #record = null;
 
     /**
+     * @override
      * @param {string} method
      * @param {string | URL} requestedUrl
-     * @param {...unknown} rest async flag, user, password
+     * @param {boolean} [async]
+     * @param {string | null} [user]
+     * @param {string | null} [password]
      */
-    open(method, requestedUrl, ...rest) {
+    open(method, requestedUrl, async = true, user = null, password = null) {
       const originalUrl = String(requestedUrl);
       const { url, redirectedToClosedPort } = confineToLoopback(originalUrl);
       this.#record = {
@@ -125,16 +130,16 @@ function createConfinedXMLHttpRequest(observer) {
         headers: {},
         body: null,
       };
-      return super.open(method, url, ...rest);
+      return super.open(method, url, async, user, password);
     }
 
-    /** @param {string} name @param {string} value */
+    /** @override @param {string} name @param {string} value */
     setRequestHeader(name, value) {
       if (this.#record) this.#record.headers[name] = String(value);
       return super.setRequestHeader(name, value);
     }
 
-    /** @param {unknown} [body] */
+    /** @override @param {any} [body] */
     send(body) {
       if (this.#record) observer.onHttpRequest({ ...this.#record, body: describeBody(body) });
       return super.send(body);
@@ -165,7 +170,7 @@ function createConfinedWebSocket(observer) {
  */
 function createConfinedFetch(observer, nodeFetch) {
   return (input, init) => {
-    const request = new Request(input, init);
+    const request = new globalThis.Request(input, init);
     const { url, redirectedToClosedPort } = confineToLoopback(request.url);
     observer.onHttpRequest({
       api: 'fetch',
@@ -219,14 +224,10 @@ export function installBrowserEnvironment(observer) {
   defineGlobal('navigator', {
     userAgent:
       'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
-    platform: 'Linux x86_64',
-    language: 'en-US',
-    languages: ['en-US'],
     onLine: true,
   });
   defineGlobal('document', {
     visibilityState: 'visible',
-    hidden: false,
     addEventListener: ignoreListener,
     removeEventListener: ignoreListener,
   });

@@ -91,7 +91,8 @@ const commands = {
     RongIMLib.init({
       appkey: appKey,
       ...(navigators ? { navigators } : {}),
-      logOutputLevel: showSdkLogs ? RongIMLib.LogL.DEBUG : RongIMLib.LogL.ERROR,
+      // Warnings still reach the parent as harness:console events; they are printed only on request.
+      logOutputLevel: showSdkLogs ? RongIMLib.LogL.DEBUG : RongIMLib.LogL.WARN,
       ...extraInitOptions,
     });
     for (const eventName of new Set(Object.values(RongIMLib.Events))) {
@@ -123,7 +124,7 @@ const commands = {
     return sdkResult(await RongIMLib.getHistoryMessages({ conversationType, targetId }, options));
   },
 
-  /** @param {{ count?: number, startTime?: number, order?: 0 | 1 }} args */
+  /** @param {{ count?: number, startTime?: number, order?: 0 | 1 }} options */
   async getConversationList(options) {
     return sdkResult(await RongIMLib.getConversationList(options));
   },

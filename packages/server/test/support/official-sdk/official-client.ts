@@ -15,6 +15,7 @@ const CHILD_SCRIPT = fileURLToPath(new URL('./child.mjs', import.meta.url));
 const DEFAULT_START_TIMEOUT_MS = 15_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 15_000;
 const DEFAULT_EVENT_TIMEOUT_MS = 10_000;
+const CLOSE_TIMEOUT_MS = 2_000;
 const OUTPUT_TAIL_CHARS = 4_000;
 const EVENTS_LISTED_IN_ERRORS = 60;
 
@@ -135,6 +136,7 @@ interface PendingCommand {
 }
 
 interface EventWaiter {
+  awaited: string;
   matches: (event: ClientEvent) => boolean;
   resolve: (event: ClientEvent) => void;
   reject: (error: Error) => void;
@@ -181,7 +183,7 @@ export class OfficialClient {
     this.#exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         liveChildren.delete(child);
-        this.#exitDescription = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        this.#exitDescription = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         this.#failEverythingPending();
         resolve();
       });
@@ -280,6 +282,7 @@ export class OfficialClient {
 
     return new Promise((resolve, reject) => {
       const waiter: EventWaiter = {
+        awaited,
         matches,
         resolve: (event) => resolve(event as ClientEvent<N>),
         reject,
@@ -305,9 +308,12 @@ export class OfficialClient {
     return this.payloadsOf('harness:websocket');
   }
 
-  /** Kills the child (no SDK disconnect; call `disconnect()` first to test a logout). */
+  /** Ends the child without an SDK disconnect (call `disconnect()` first to test a logout). */
   async close(): Promise<void> {
-    if (this.#exitDescription === null) this.#child.kill('SIGKILL');
+    if (this.#exitDescription === null) {
+      // A child that does not leave when asked (a busy event loop, say) is killed.
+      await this.#command('exit', {}, CLOSE_TIMEOUT_MS).catch(() => this.#child.kill('SIGKILL'));
+    }
     await this.#exited;
   }
 
@@ -392,7 +398,7 @@ export class OfficialClient {
     this.#pending.clear();
     for (const waiter of this.#waiters) {
       clearTimeout(waiter.timer);
-      waiter.reject(this.#exitedError('an event'));
+      waiter.reject(this.#exitedError(waiter.awaited));
     }
     this.#waiters.clear();
   }
