@@ -4,7 +4,10 @@ import { createLocalBus } from './bus/local/local-bus.js';
 import type { ServerConfig } from './config.js';
 import { AppService } from './core/apps/app-service.js';
 import { ensureDevApp } from './core/apps/dev-app.js';
+import { SessionService } from './core/sessions/session-service.js';
 import { UserService } from './core/users/user-service.js';
+import { Gateway } from './gateway/gateway.js';
+import { connectTimeQueries } from './gateway/queries.js';
 import { buildHttpServer } from './http/http-server.js';
 import { createMetricsRegistry } from './http/metrics.js';
 import type { Services } from './services.js';
@@ -28,13 +31,26 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   const bus = createLocalBus();
   const now = Date.now;
   const apps = new AppService(store, now);
-  const services: Services = { store, bus, apps, users: new UserService(store, bus, now), now };
+  const users = new UserService(store, bus, now);
+  const services: Services = { store, bus, apps, users, now };
   const createdDevApp = await ensureDevApp(apps, config.dataDir);
 
-  const http = buildHttpServer({ services, logger, metrics: createMetricsRegistry(), publicUrl: config.publicUrl });
+  const metrics = createMetricsRegistry();
+  const http = buildHttpServer({ services, logger, metrics, publicUrl: config.publicUrl });
+  // Half-open connections (a flood of started handshakes) are cut after 10 s, not Node's 60.
+  http.server.headersTimeout = 10_000;
+  const gateway = new Gateway(http.server, {
+    sessions: new SessionService(apps, users, bus, now),
+    bus,
+    logger,
+    metrics,
+    queries: connectTimeQueries,
+    now,
+  });
   try {
     await http.listen({ port: config.port, host: config.host });
   } catch (error) {
+    await gateway.close();
     await store.close();
     throw error;
   }
@@ -49,6 +65,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     createdDevApp,
     close: () =>
       (closing ??= (async () => {
+        await gateway.close();
         await http.close();
         await bus.close();
         await store.close();

@@ -48,6 +48,7 @@ describe('verifyConnect', () => {
     ['unknown app', () => facts(tokenFor(app()), undefined), 'unknown-app'],
     ['blocked app', () => facts(tokenFor(app()), app({ state: 'blocked' })), 'app-blocked'],
     ['deleted app', () => facts(tokenFor(app()), app({ state: 'deleted' })), 'app-blocked'],
+    ['origin outside the safe domains', () => ({ ...facts(tokenFor(app()), app({ safeDomains: ['good.example'] })), origin: 'http://evil.example' }), 'origin-not-allowed'],
     ['garbage token', () => facts('nonsense', app()), 'token-incorrect'],
     ['rotated secret', () => facts(tokenFor(app()), app({ appSecret: 'rotated' })), 'token-incorrect'],
     ['past the app lifetime', () => facts(tokenFor(app(), NOW - 61_000), app({ tokenLifetimeSeconds: 60 })), 'token-expired'],

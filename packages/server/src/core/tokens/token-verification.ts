@@ -1,6 +1,7 @@
 import type { AppRecord, UserRecord } from '../../store/store.js';
 import { hasValidMac, parseToken, type TokenClaims } from './token.js';
 import { tokenKeyOf } from '../apps/app-keys.js';
+import { isOriginAllowed } from '../apps/safe-domains.js';
 
 /**
  * Why a connect is refused, in the order the checks run. The gateway turns each into its CONNACK
@@ -14,6 +15,7 @@ export type ConnectVerdict =
 export type ConnectRefusal =
   | 'unknown-app'
   | 'app-blocked'
+  | 'origin-not-allowed'
   | 'token-incorrect'
   | 'token-expired'
   | 'user-blocked'
@@ -25,6 +27,8 @@ export interface ConnectFacts {
   presentedAppKey: string;
   /** The app stored under the presented App Key, if any. */
   app: AppRecord | undefined;
+  /** The browser page's Origin header; absent for native and Node clients. */
+  origin?: string | undefined;
   /** The token's user, looked up after the token's claims are known. */
   lookupUser: (appKey: string, userId: string) => Promise<UserRecord | undefined>;
   now: number;
@@ -34,6 +38,7 @@ export async function verifyConnect(facts: ConnectFacts): Promise<ConnectVerdict
   const { app, now } = facts;
   if (!app) return refuse('unknown-app');
   if (app.state !== 'active') return refuse('app-blocked');
+  if (!isOriginAllowed(app.safeDomains, facts.origin)) return refuse('origin-not-allowed');
   const parsed = parseToken(facts.token);
   if (!parsed.ok) return refuse('token-incorrect');
   const { claims } = parsed;

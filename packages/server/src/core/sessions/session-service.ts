@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import type { Bus, PlatformClass, SessionEntry } from '../../bus/bus.js';
+import type { AppService } from '../apps/app-service.js';
+import type { UserService } from '../users/user-service.js';
+import { verifyConnect, type ConnectRefusal } from '../tokens/token-verification.js';
+import { admitDevice } from './device-policy.js';
+
+export interface ConnectRequest {
+  appKey: string;
+  token: string;
+  deviceId: string;
+  platform: PlatformClass;
+  /** See IncomingDevice.refuseIfTaken. */
+  refuseIfTaken: boolean;
+  origin: string | undefined;
+}
+
+export type SessionRefusal = ConnectRefusal | 'other-device-online';
+
+export type OpenResult = { ok: true; session: SessionEntry } | { ok: false; refusal: SessionRefusal };
+
+/**
+ * Opens and closes sessions: the one place that decides whether a connect becomes a session and
+ * which older sessions it displaces. Displaced sessions are told through the bus, so the node that
+ * holds them (this one or another) sends their DISCONNECT.
+ */
+export class SessionService {
+  constructor(
+    private readonly apps: AppService,
+    private readonly users: UserService,
+    private readonly bus: Bus,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async open(request: ConnectRequest): Promise<OpenResult> {
+    const app = await this.apps.get(request.appKey);
+    const verdict = await verifyConnect({
+      token: request.token,
+      presentedAppKey: request.appKey,
+      app,
+      origin: request.origin,
+      lookupUser: (appKey, userId) => this.users.get(appKey, userId),
+      now: this.now(),
+    });
+    if (!verdict.ok) return { ok: false, refusal: verdict.refusal };
+    if (!app) return { ok: false, refusal: 'unknown-app' };
+
+    const { userId } = verdict.claims;
+    const online = await this.bus.presence.sessionsOf(app.appKey, userId);
+    const admission = admitDevice(app.devicePolicy, app.maxDevices, online, request);
+    if (!admission.admitted) return { ok: false, refusal: admission.reason };
+    for (const displaced of admission.replace) {
+      await this.bus.presence.remove(displaced.sessionId);
+      await this.bus.publish({ kind: 'drop-session', sessionId: displaced.sessionId, reason: 'kicked' });
+    }
+    const session: SessionEntry = {
+      sessionId: randomBytes(12).toString('base64url'),
+      appKey: app.appKey,
+      userId,
+      platform: request.platform,
+      deviceId: request.deviceId,
+      connectedAt: this.now(),
+    };
+    await this.bus.presence.add(session);
+    return { ok: true, session };
+  }
+
+  close(sessionId: string): Promise<void> {
+    return this.bus.presence.remove(sessionId);
+  }
+}

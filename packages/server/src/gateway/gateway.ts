@@ -1,0 +1,293 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  AckStatus,
+  ConnAckStatus,
+  decodeClientFrame,
+  FrameDecodeError,
+  PayloadDecodeError,
+  splitTimestamp,
+  type ClientFrame,
+} from '@parley/protocol';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Bus, BusEvent, DropReason } from '../bus/bus.js';
+import type { SessionService } from '../core/sessions/session-service.js';
+import { CloseCode, GatewayConnection } from './connection.js';
+import { handshakeFromConnectFrame, handshakeFromUrl, type Handshake } from './handshake.js';
+import type { QueryHandler } from './queries.js';
+import { connAckStatusFor, disconnectStatusFor } from './refusal-status.js';
+
+export const GATEWAY_PATH = '/websocket';
+
+export interface GatewayOptions {
+  /** Credentials must arrive within this time after the upgrade. */
+  handshakeTimeoutMs: number;
+  /** Largest frame accepted; a larger one closes the connection. */
+  maxFrameBytes: number;
+  /** Handshakes per second allowed from one IP address (a burst of twice that). */
+  handshakesPerIpPerSecond: number;
+  /** How often deadlines are checked. */
+  sweepIntervalMs: number;
+}
+
+export const defaultGatewayOptions: GatewayOptions = {
+  handshakeTimeoutMs: 10_000,
+  // A 128 KiB message content plus its envelope.
+  maxFrameBytes: 256 * 1024,
+  handshakesPerIpPerSecond: 200,
+  sweepIntervalMs: 1000,
+};
+
+/** A client is dropped after this many keepalive intervals of silence. */
+const SILENT_INTERVALS = 3;
+
+export interface GatewayDeps {
+  sessions: SessionService;
+  bus: Bus;
+  logger: Logger;
+  metrics: Registry;
+  queries: Readonly<Record<string, QueryHandler>>;
+  now: () => number;
+}
+
+/**
+ * The `/websocket` edge: upgrade, handshake (URL query or CONNECT frame), CONNACK, keepalive and
+ * frame dispatch. Rules live in core; this class only moves frames and keeps connections tidy.
+ */
+export class Gateway {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<GatewayConnection>();
+  private readonly bySession = new Map<string, GatewayConnection>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+  private readonly gauge: Gauge;
+  private readonly connects: Counter<'result'>;
+  private accepting = true;
+
+  constructor(
+    private readonly httpServer: Server,
+    private readonly deps: GatewayDeps,
+    private readonly options: GatewayOptions = defaultGatewayOptions,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.gauge = new Gauge({ name: 'parley_gateway_connections', help: 'Open gateway connections', registers: [deps.metrics] });
+    this.connects = new Counter({
+      name: 'parley_gateway_connects_total',
+      help: 'Connect attempts by result (accepted or the refusal)',
+      labelNames: ['result'],
+      registers: [deps.metrics],
+    });
+    httpServer.on('upgrade', this.onUpgrade);
+    this.unsubscribe = deps.bus.subscribe(this.onBusEvent);
+    this.sweeper = setInterval(() => this.sweep(), options.sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting and closes every connection as "going away", so clients reconnect elsewhere. */
+  async close(): Promise<void> {
+    this.accepting = false;
+    this.httpServer.off('upgrade', this.onUpgrade);
+    clearInterval(this.sweeper);
+    this.unsubscribe();
+    const released: Promise<void>[] = [];
+    for (const connection of this.connections) {
+      connection.socket.close(CloseCode.GOING_AWAY, 'server shutting down');
+      released.push(this.release(connection));
+    }
+    await Promise.all(released);
+    this.wss.close();
+  }
+
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = new URL(request.url ?? '/', 'http://gateway');
+    if (!this.accepting || url.pathname !== GATEWAY_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.onOpen(ws, request, url));
+  };
+
+  private onOpen(ws: WebSocket, request: IncomingMessage, url: URL): void {
+    const origin = request.headers.origin;
+    const connection = new GatewayConnection(ws, request.socket.remoteAddress ?? 'unknown', origin, this.deps.now());
+    this.connections.add(connection);
+    this.gauge.inc();
+    ws.on('message', (data, isBinary) => this.onMessage(connection, data, isBinary));
+    ws.on('close', () => void this.release(connection));
+    ws.on('error', () => ws.terminate());
+
+    void this.deps.bus.takeToken(`handshake:${connection.ip}`, this.options.handshakesPerIpPerSecond, this.options.handshakesPerIpPerSecond * 2).then(
+      (allowed) => {
+        if (!allowed) {
+          // SERVER_UNAVAILABLE is a status clients retry later, unlike a token or app refusal.
+          this.connects.inc({ result: 'rate-limited' });
+          connection.end(CloseCode.POLICY_VIOLATION, 'too many handshakes', { type: 'CONNACK', status: ConnAckStatus.SERVER_UNAVAILABLE });
+          return;
+        }
+        const fromUrl = handshakeFromUrl(url.searchParams, origin);
+        if (fromUrl) void this.authenticate(connection, fromUrl);
+      },
+    );
+  }
+
+  private onMessage(connection: GatewayConnection, data: RawData, isBinary: boolean): void {
+    connection.lastSeen = this.deps.now();
+    if (!isBinary) {
+      connection.end(CloseCode.UNSUPPORTED_DATA, 'binary frames only');
+      return;
+    }
+    let frame: ClientFrame;
+    try {
+      frame = decodeClientFrame(data as Buffer);
+    } catch (error) {
+      if (!(error instanceof FrameDecodeError)) throw error;
+      connection.end(CloseCode.PROTOCOL_ERROR, `malformed frame: ${error.reason}`);
+      return;
+    }
+    if (connection.state === 'handshaking' && frame.type === 'CONNECT') {
+      void this.authenticate(connection, handshakeFromConnectFrame(frame, connection.origin));
+    } else if (connection.state === 'open') {
+      void this.dispatch(connection, frame).catch((error: unknown) => {
+        this.deps.logger.error({ err: error, topic: 'topic' in frame ? frame.topic : undefined }, 'frame handling failed');
+        connection.end(CloseCode.PROTOCOL_ERROR, 'internal error');
+      });
+    } else {
+      connection.end(CloseCode.PROTOCOL_ERROR, `unexpected ${frame.type} before the handshake completed`);
+    }
+  }
+
+  private async authenticate(connection: GatewayConnection, handshake: Handshake): Promise<void> {
+    connection.state = 'authenticating';
+    const result = await this.deps.sessions.open(handshake.request);
+    if (connection.state !== 'authenticating') {
+      // The socket went away while admission ran: give the session back.
+      if (result.ok) await this.deps.sessions.close(result.session.sessionId);
+      return;
+    }
+    if (!result.ok) {
+      this.connects.inc({ result: result.refusal });
+      connection.end(CloseCode.NORMAL, result.refusal, { type: 'CONNACK', status: connAckStatusFor[result.refusal] });
+      return;
+    }
+    const { session } = result;
+    connection.session = session;
+    connection.keepAliveMs = handshake.keepAliveSeconds * 1000;
+    connection.state = 'open';
+    this.bySession.set(session.sessionId, connection);
+    this.connects.inc({ result: 'accepted' });
+    connection.send({
+      type: 'CONNACK',
+      status: ConnAckStatus.ACCEPTED,
+      session: { userId: session.userId, sessionId: session.sessionId, timestamp: session.connectedAt },
+    });
+  }
+
+  private async dispatch(connection: GatewayConnection, frame: ClientFrame): Promise<void> {
+    const session = connection.session;
+    if (!session) return;
+    switch (frame.type) {
+      case 'PINGREQ':
+        connection.send({ type: 'PINGRESP' });
+        return;
+      case 'QUERY': {
+        const handler = this.deps.queries[frame.topic];
+        const now = this.deps.now();
+        let answer = { status: AckStatus.OPERATION_NOT_SUPPORTED as number, payload: undefined as Uint8Array | undefined };
+        if (handler) {
+          try {
+            answer = { payload: undefined, ...(await handler(frame.payload, { session, now })) };
+          } catch (error) {
+            if (!(error instanceof PayloadDecodeError)) throw error;
+            answer = { status: AckStatus.PARAMETER_INVALID, payload: undefined };
+          }
+        }
+        connection.send({
+          type: 'QUERYACK',
+          messageId: frame.messageId,
+          date: splitTimestamp(now).date,
+          status: answer.status,
+          payload: answer.payload ?? new Uint8Array(0),
+        });
+        return;
+      }
+      case 'PUBLISH': {
+        const { date, millis } = splitTimestamp(this.deps.now());
+        connection.send({
+          type: 'PUBACK',
+          messageId: frame.messageId,
+          date,
+          millis,
+          status: AckStatus.OPERATION_NOT_SUPPORTED,
+          messageUId: '',
+        });
+        return;
+      }
+      case 'DISCONNECT':
+        connection.end(CloseCode.NORMAL, 'client disconnected');
+        return;
+      case 'PUBACK':
+      case 'QUERYCON':
+        return;
+      case 'CONNECT':
+        connection.end(CloseCode.PROTOCOL_ERROR, 'already connected');
+        return;
+    }
+  }
+
+  private readonly onBusEvent = (event: BusEvent): void => {
+    if (event.kind === 'drop-session') {
+      const connection = this.bySession.get(event.sessionId);
+      if (connection) this.drop(connection, event.reason);
+      return;
+    }
+    void this.deps.bus.presence.sessionsOf(event.appKey, event.userId).then((sessions) => {
+      for (const s of sessions) {
+        const connection = this.bySession.get(s.sessionId);
+        if (connection) this.drop(connection, event.reason);
+      }
+    });
+  };
+
+  private drop(connection: GatewayConnection, reason: DropReason): void {
+    connection.end(CloseCode.NORMAL, reason, { type: 'DISCONNECT', status: disconnectStatusFor[reason] });
+    void this.release(connection);
+  }
+
+  /** Forgets the connection and gives its session back; safe to call more than once. */
+  private async release(connection: GatewayConnection): Promise<void> {
+    if (connection.state === 'closed') return;
+    connection.state = 'closed';
+    this.connections.delete(connection);
+    this.gauge.dec();
+    const session = connection.session;
+    if (session && this.bySession.get(session.sessionId) === connection) {
+      this.bySession.delete(session.sessionId);
+      await this.deps.sessions.close(session.sessionId);
+    }
+  }
+
+  private sweep(): void {
+    const now = this.deps.now();
+    for (const connection of this.connections) {
+      const waiting = connection.state === 'handshaking' || connection.state === 'authenticating';
+      if (waiting && now - connection.openedAt > this.options.handshakeTimeoutMs) {
+        connection.socket.terminate();
+        void this.release(connection);
+      } else if (connection.state === 'open' && now - connection.lastSeen > SILENT_INTERVALS * connection.keepAliveMs) {
+        connection.socket.terminate();
+        void this.release(connection);
+      }
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { ConnectFrame } from '@parley/protocol';
+import type { ConnectRequest } from '../core/sessions/session-service.js';
+
+/** The official Web SDK pings every 15 s; a CONNECT frame may ask for another interval. */
+export const DEFAULT_KEEPALIVE_SECONDS = 15;
+const MIN_KEEPALIVE_SECONDS = 5;
+const MAX_KEEPALIVE_SECONDS = 300;
+const MAX_DEVICE_ID_LENGTH = 128;
+
+export interface Handshake {
+  request: ConnectRequest;
+  keepAliveSeconds: number;
+}
+
+/**
+ * The official Web SDK authenticates in the URL:
+ * `/websocket?appId=<appkey>&token=<token>&deviceId=<id>&sdkVer=..&apiVer=browser|Chrome|..&protocolVer=3`.
+ * Returns undefined when the URL carries no token: the client will send a CONNECT frame instead.
+ */
+export function handshakeFromUrl(query: URLSearchParams, origin: string | undefined): Handshake | undefined {
+  const token = query.get('token');
+  if (token === null) return undefined;
+  return {
+    request: {
+      appKey: query.get('appId') ?? '',
+      token,
+      deviceId: boundedDeviceId(query.get('deviceId')),
+      // Only browsers authenticate in the URL, so the device class is web.
+      platform: 'web',
+      refuseIfTaken: false,
+      origin,
+    },
+    keepAliveSeconds: DEFAULT_KEEPALIVE_SECONDS,
+  };
+}
+
+/** Parley's own SDK keeps the token out of URLs and sends it in a CONNECT frame. */
+export function handshakeFromConnectFrame(frame: ConnectFrame, origin: string | undefined): Handshake {
+  return {
+    request: {
+      appKey: frame.appKey,
+      token: frame.token,
+      deviceId: boundedDeviceId(frame.clientId),
+      platform: frame.platform,
+      refuseIfTaken: frame.isReconnect,
+      origin,
+    },
+    keepAliveSeconds: Math.min(MAX_KEEPALIVE_SECONDS, Math.max(MIN_KEEPALIVE_SECONDS, frame.keepAliveSeconds || DEFAULT_KEEPALIVE_SECONDS)),
+  };
+}
+
+/** A missing device id still needs to be distinct, or two anonymous devices would replace each other. */
+function boundedDeviceId(deviceId: string | null): string {
+  if (!deviceId) return `anon-${randomUUID()}`;
+  return deviceId.slice(0, MAX_DEVICE_ID_LENGTH);
+}

@@ -1,0 +1,71 @@
+import { decodeServerFrame, encodeClientFrame, type ClientFrame, type FrameInput, type ServerFrame } from '@parley/protocol';
+import WebSocket from 'ws';
+
+/**
+ * A bare RMTP client over a real WebSocket: sends exactly the frames (or bytes) a test gives it and
+ * records every frame the server sends. Used to test what the official SDK cannot send.
+ */
+export class RawClient {
+  readonly frames: ServerFrame[] = [];
+  closeCode: number | undefined;
+  readonly closed: Promise<number>;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer) => this.frames.push(decodeServerFrame(data)));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', (code) => {
+        this.closeCode = code;
+        resolve(code);
+      }),
+    );
+  }
+
+  static async open(baseUrl: string, query = '', headers: Record<string, string> = {}): Promise<RawClient> {
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/websocket${query}`, { headers });
+    const client = new RawClient(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return client;
+  }
+
+  send(frame: FrameInput<ClientFrame>): void {
+    this.socket.send(encodeClientFrame(frame));
+  }
+
+  sendBytes(bytes: Uint8Array | string): void {
+    this.socket.send(bytes);
+  }
+
+  async connect(appKey: string, token: string, options: { platform?: 'web' | 'desktop' | 'mobile' | 'server'; deviceId?: string; isReconnect?: boolean } = {}): Promise<ServerFrame> {
+    this.send({
+      type: 'CONNECT',
+      keepAliveSeconds: 15,
+      clientId: options.deviceId ?? `raw-${Math.random().toString(36).slice(2)}`,
+      appKey,
+      token,
+      platform: options.platform ?? 'desktop',
+      isReconnect: options.isReconnect ?? false,
+    });
+    return this.nextFrame((f) => f.type === 'CONNACK');
+  }
+
+  /** The first recorded frame that matches, waiting for it if needed. */
+  async nextFrame(match: (frame: ServerFrame) => boolean = () => true, timeoutMs = 5000): Promise<ServerFrame> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = this.frames.find(match);
+      if (found) return found;
+      if (this.closeCode !== undefined) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const found = this.frames.find(match);
+    if (found) return found;
+    throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.map((f) => f.type))}, close ${this.closeCode}`);
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+}
