@@ -1,1 +1,29 @@
-export {};
+export {
+  AckStatus,
+  ConnAckStatus,
+  ConnectionErrorCode,
+  ConversationType,
+  DisconnectStatus,
+  MAX_MESSAGE_CONTENT_BYTES,
+  connAckStatusToClientCode,
+  disconnectStatusToClientCode,
+} from './codes.js';
+export { HISTORY_TOPIC_CONVERSATION_TYPE, NotifyType, Topic } from './topics.js';
+export { TOPIC_PAYLOADS, type TopicPayload } from './topic-payloads.js';
+
+export type * from './proto/messages.js';
+export {
+  PAYLOAD_NAMES,
+  PayloadDecodeError,
+  PayloadEncodeError,
+  decodePayload,
+  encodePayload,
+  isPayloadName,
+} from './proto/payload.js';
+export { PROTO_SCHEMA } from './proto/schema.js';
+
+export { decodeClientFrame, decodeServerFrame, encodeClientFrame, encodeServerFrame } from './rmtp/codec.js';
+export { FrameDecodeError, FrameEncodeError, type FrameDecodeErrorReason } from './rmtp/errors.js';
+export * from './rmtp/frames.js';
+export { MessageIdSequence, nextMessageId } from './rmtp/message-id.js';
+export { splitTimestamp } from './rmtp/time.js';

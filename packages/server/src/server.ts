@@ -6,7 +6,7 @@ import { AppService } from './core/apps/app-service.js';
 import { ensureDevApp } from './core/apps/dev-app.js';
 import { SessionService } from './core/sessions/session-service.js';
 import { UserService } from './core/users/user-service.js';
-import { Gateway } from './gateway/gateway.js';
+import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway/gateway.js';
 import { connectTimeQueries } from './gateway/queries.js';
 import { buildHttpServer } from './http/http-server.js';
 import { createMetricsRegistry } from './http/metrics.js';
@@ -19,14 +19,20 @@ export interface RunningServer {
   url: string;
   port: number;
   services: Services;
+  gateway: Gateway;
   /** The development app, when this start created it. */
   createdDevApp: AppRecord | undefined;
   /** Stops accepting, lets in-flight requests finish, then closes the store. */
   close(): Promise<void>;
 }
 
+/** Settings that are not flags: tests shorten the gateway's deadlines with them. */
+export interface StartOptions {
+  gateway?: Partial<GatewayOptions>;
+}
+
 /** The composition root: wires store, bus and core into the HTTP and WebSocket edges. */
-export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   const store = await openStore(config);
   const bus = createLocalBus();
   const now = Date.now;
@@ -46,7 +52,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     metrics,
     queries: connectTimeQueries,
     now,
-  });
+  }, { ...defaultGatewayOptions, ...options.gateway });
   try {
     await http.listen({ port: config.port, host: config.host });
   } catch (error) {
@@ -62,6 +68,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     url: `http://${shownHost}:${port}`,
     port,
     services,
+    gateway,
     createdDevApp,
     close: () =>
       (closing ??= (async () => {

@@ -15,7 +15,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Bus, BusEvent, DropReason } from '../bus/bus.js';
 import type { SessionService } from '../core/sessions/session-service.js';
 import { CloseCode, GatewayConnection } from './connection.js';
-import { handshakeFromConnectFrame, handshakeFromUrl, type Handshake } from './handshake.js';
+import { handshakeFromConnectFrame, handshakeFromUrl, KEEPALIVE_BOUNDS_SECONDS, type Handshake } from './handshake.js';
 import type { QueryHandler } from './queries.js';
 import { connAckStatusFor, disconnectStatusFor } from './refusal-status.js';
 
@@ -30,6 +30,8 @@ export interface GatewayOptions {
   handshakesPerIpPerSecond: number;
   /** How often deadlines are checked. */
   sweepIntervalMs: number;
+  /** The keepalive intervals a CONNECT frame may ask for. */
+  keepAliveBoundsSeconds: { min: number; max: number };
 }
 
 export const defaultGatewayOptions: GatewayOptions = {
@@ -38,6 +40,7 @@ export const defaultGatewayOptions: GatewayOptions = {
   maxFrameBytes: 256 * 1024,
   handshakesPerIpPerSecond: 200,
   sweepIntervalMs: 1000,
+  keepAliveBoundsSeconds: KEEPALIVE_BOUNDS_SECONDS,
 };
 
 /** A client is dropped after this many keepalive intervals of silence. */
@@ -156,7 +159,7 @@ export class Gateway {
       return;
     }
     if (connection.state === 'handshaking' && frame.type === 'CONNECT') {
-      void this.authenticate(connection, handshakeFromConnectFrame(frame, connection.origin));
+      void this.authenticate(connection, handshakeFromConnectFrame(frame, connection.origin, this.options.keepAliveBoundsSeconds));
     } else if (connection.state === 'open') {
       void this.dispatch(connection, frame).catch((error: unknown) => {
         this.deps.logger.error({ err: error, topic: 'topic' in frame ? frame.topic : undefined }, 'frame handling failed');

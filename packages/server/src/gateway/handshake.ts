@@ -4,8 +4,8 @@ import type { ConnectRequest } from '../core/sessions/session-service.js';
 
 /** The official Web SDK pings every 15 s; a CONNECT frame may ask for another interval. */
 export const DEFAULT_KEEPALIVE_SECONDS = 15;
-const MIN_KEEPALIVE_SECONDS = 5;
-const MAX_KEEPALIVE_SECONDS = 300;
+/** The keepalive intervals a CONNECT frame may ask for. */
+export const KEEPALIVE_BOUNDS_SECONDS = { min: 5, max: 300 };
 const MAX_DEVICE_ID_LENGTH = 128;
 
 export interface Handshake {
@@ -36,17 +36,21 @@ export function handshakeFromUrl(query: URLSearchParams, origin: string | undefi
 }
 
 /** Parley's own SDK keeps the token out of URLs and sends it in a CONNECT frame. */
-export function handshakeFromConnectFrame(frame: ConnectFrame, origin: string | undefined): Handshake {
+export function handshakeFromConnectFrame(
+  frame: ConnectFrame,
+  origin: string | undefined,
+  bounds = KEEPALIVE_BOUNDS_SECONDS,
+): Handshake {
   return {
     request: {
       appKey: frame.appKey,
       token: frame.token,
       deviceId: boundedDeviceId(frame.clientId),
       platform: frame.platform,
-      refuseIfTaken: frame.isReconnect,
+      refuseIfTaken: frame.refuseIfTaken,
       origin,
     },
-    keepAliveSeconds: Math.min(MAX_KEEPALIVE_SECONDS, Math.max(MIN_KEEPALIVE_SECONDS, frame.keepAliveSeconds || DEFAULT_KEEPALIVE_SECONDS)),
+    keepAliveSeconds: Math.min(bounds.max, Math.max(bounds.min, frame.keepAliveSeconds || DEFAULT_KEEPALIVE_SECONDS)),
   };
 }
 

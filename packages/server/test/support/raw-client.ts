@@ -38,7 +38,7 @@ export class RawClient {
     this.socket.send(bytes);
   }
 
-  async connect(appKey: string, token: string, options: { platform?: 'web' | 'desktop' | 'mobile' | 'server'; deviceId?: string; isReconnect?: boolean } = {}): Promise<ServerFrame> {
+  async connect(appKey: string, token: string, options: { platform?: 'web' | 'desktop' | 'mobile' | 'server'; deviceId?: string; refuseIfTaken?: boolean } = {}): Promise<ServerFrame> {
     this.send({
       type: 'CONNECT',
       keepAliveSeconds: 15,
@@ -46,7 +46,8 @@ export class RawClient {
       appKey,
       token,
       platform: options.platform ?? 'desktop',
-      isReconnect: options.isReconnect ?? false,
+      isReconnect: options.refuseIfTaken ?? false,
+      refuseIfTaken: options.refuseIfTaken ?? false,
     });
     return this.nextFrame((f) => f.type === 'CONNACK');
   }

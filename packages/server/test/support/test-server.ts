@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig, type ServerConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/server.js';
 import { makeTempDir } from './temp-dir.js';
 
 export const PARLEY_BIN = fileURLToPath(new URL('../../bin/parley.js', import.meta.url));
@@ -19,7 +19,7 @@ export interface TestServer extends RunningServer {
 }
 
 /** A real server in this process, on a random loopback port, over a fresh SQLite file. */
-export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<ServerConfig> = {}, options: StartOptions = {}): Promise<TestServer> {
   const dir = overrides.dataDir ? undefined : makeTempDir();
   const config = { ...resolveConfig({ port: '0', host: '127.0.0.1', 'log-level': 'debug' }, {}), dataDir: dir?.path ?? '', ...overrides };
   const lines: string[] = [];
@@ -29,7 +29,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
       done();
     },
   });
-  const server = await startServer(config, createLogger(config.logLevel, sink));
+  const server = await startServer(config, createLogger(config.logLevel, sink), options);
   const devApp = server.createdDevApp ?? (await server.services.apps.list())[0];
   if (!devApp) throw new Error('test server has no app');
   return {

@@ -1,0 +1,155 @@
+/**
+ * Status values carried by CONNACK, DISCONNECT, PUBACK and QUERYACK, and the client error codes
+ * the RongCloud SDK turns them into. Values are those of `@rongcloud/engine` 5.38.0.
+ */
+
+/** CONNACK status (u8). 0 accepts the connection; anything else refuses it and the socket closes. */
+export const ConnAckStatus = {
+  ACCEPTED: 0,
+  UNSUPPORTED_PROTOCOL_VERSION: 1,
+  /** Unknown App Key. */
+  IDENTIFIER_REJECTED: 2,
+  SERVER_UNAVAILABLE: 3,
+  /** Bad token, or a token of another app. */
+  TOKEN_INCORRECT: 4,
+  /** App verification failed; Parley uses it for an origin outside the app's safe domains. */
+  NOT_AUTHORIZED: 5,
+  REDIRECT: 6,
+  PACKAGE_NAME_INVALID: 7,
+  APP_BLOCKED_OR_DELETED: 8,
+  USER_BLOCKED: 9,
+  TOKEN_EXPIRED: 10,
+  DEVICE_MISMATCH: 11,
+  HOSTNAME_NOT_ALLOWED: 12,
+  /** Reconnect-kick is on and a device of the same class is already online. */
+  SAME_CLASS_DEVICE_ONLINE: 13,
+  CONNECTION_LIMIT_EXCEEDED: 14,
+  WRONG_CLUSTER: 15,
+  APP_SERVER_AUTH_FAILED: 16,
+  ONE_TIME_TOKEN_USED: 17,
+  PLATFORM_REJECTED: 18,
+  USER_DEACTIVATED: 19,
+  LICENSE_EXPIRED: 20,
+} as const;
+export type ConnAckStatus = (typeof ConnAckStatus)[keyof typeof ConnAckStatus];
+
+/** DISCONNECT status (u8). */
+export const DisconnectStatus = {
+  /** S→C: a newer login of the same device class took over; the client must not reconnect. */
+  KICKED_BY_OTHER_LOGIN: 1,
+  /** S→C: the user was blocked. */
+  USER_BLOCKED: 2,
+  /** C→S: the client logs out (disconnects with push disabled). */
+  LOGOUT: 4,
+  /** S→C: the SDK reports it like a block (31011). */
+  EXCEPTION: 5,
+  /** S→C: navigate again and reconnect elsewhere. */
+  REDIRECT: 6,
+  TOKEN_EXPIRED: 7,
+  UNSUPPORTED_PROTOCOL_VERSION: 8,
+  USER_DEACTIVATED: 9,
+} as const;
+export type DisconnectStatus = (typeof DisconnectStatus)[keyof typeof DisconnectStatus];
+
+/** The connection-level error codes an SDK reports (`ErrorCode` in the Web SDK). */
+export const ConnectionErrorCode = {
+  SUCCESS: 0,
+  SOCKET_DISCONNECTED: 30011,
+  CONN_ACK_TIMEOUT: 31000,
+  PROTOCOL_VERSION_ERROR: 31001,
+  IDENTIFIER_REJECTED: 31002,
+  SERVER_UNAVAILABLE: 31003,
+  TOKEN_INCORRECT: 31004,
+  NOT_AUTHORIZED: 31005,
+  REDIRECTED: 31006,
+  PACKAGE_NAME_INVALID: 31007,
+  APP_BLOCKED_OR_DELETED: 31008,
+  USER_BLOCKED: 31009,
+  KICKED_BY_OTHER_LOGIN: 31010,
+  DISCONNECTED_BY_BLOCK: 31011,
+  TOKEN_EXPIRED: 31020,
+  DEVICE_MISMATCH: 31021,
+  HOSTNAME_NOT_ALLOWED: 31022,
+  SAME_CLASS_DEVICE_ONLINE: 31023,
+  CONNECTION_LIMIT_EXCEEDED: 31024,
+  WRONG_CLUSTER: 31025,
+  APP_SERVER_AUTH_FAILED: 31026,
+  ONE_TIME_TOKEN_USED: 31027,
+  PLATFORM_REJECTED: 31028,
+  USER_DEACTIVATED: 31029,
+  LICENSE_EXPIRED: 31030,
+} as const;
+
+/**
+ * The client error code for a CONNACK status: 0 for success, 1..9 → 31000 + n, 10..20 → 31010 + n
+ * (the SDK skips 31010–31019 here, which it uses for disconnects). `undefined` for other values,
+ * which the SDK has no code for.
+ */
+export function connAckStatusToClientCode(status: number): number | undefined {
+  if (!Number.isInteger(status)) return undefined;
+  if (status === ConnAckStatus.ACCEPTED) return ConnectionErrorCode.SUCCESS;
+  if (status >= 1 && status <= 9) return 31000 + status;
+  if (status >= 10 && status <= 20) return 31010 + status;
+  return undefined;
+}
+
+const disconnectClientCodes: ReadonlyMap<number, number> = new Map<number, number>([
+  [DisconnectStatus.KICKED_BY_OTHER_LOGIN, ConnectionErrorCode.KICKED_BY_OTHER_LOGIN],
+  [DisconnectStatus.USER_BLOCKED, ConnectionErrorCode.DISCONNECTED_BY_BLOCK],
+  [DisconnectStatus.EXCEPTION, ConnectionErrorCode.DISCONNECTED_BY_BLOCK],
+  [DisconnectStatus.REDIRECT, ConnectionErrorCode.REDIRECTED],
+  [DisconnectStatus.TOKEN_EXPIRED, ConnectionErrorCode.TOKEN_EXPIRED],
+  [DisconnectStatus.UNSUPPORTED_PROTOCOL_VERSION, ConnectionErrorCode.PROTOCOL_VERSION_ERROR],
+  [DisconnectStatus.USER_DEACTIVATED, ConnectionErrorCode.USER_DEACTIVATED],
+]);
+
+/**
+ * The client error code for a DISCONNECT the server sends. `undefined` for statuses the SDK does
+ * not map, including LOGOUT, which only clients send.
+ */
+export function disconnectStatusToClientCode(status: number): number | undefined {
+  return disconnectClientCodes.get(status);
+}
+
+/**
+ * PUBACK / QUERYACK statuses (u16). The SDK hands a non-zero status to the app as the error code,
+ * and carries on: an unknown topic can always be answered with OPERATION_NOT_SUPPORTED.
+ * Names follow the Web SDK's `ErrorCode` enum where it has one.
+ */
+export const AckStatus = {
+  SUCCESS: 0,
+  /** Message content over the size limit (server side; the SDK itself refuses > 128 KiB with 30016). */
+  MESSAGE_SIZE_EXCEEDED: 20115,
+  /** Sending too fast (the SDK's text: at most 5 messages a second). */
+  SEND_FREQUENCY_TOO_FAST: 20604,
+  /** The server does not do this; the SDK's name is OPERATION_NOT_SUPPORT. */
+  OPERATION_NOT_SUPPORTED: 20606,
+  /** Any request over its rate limit. */
+  REQUEST_OVER_FREQUENCY: 20607,
+  NOT_IN_GROUP: 22406,
+  FORBIDDEN_IN_GROUP: 22408,
+  /** Generic server failure; the SDK's name is RC_SERVER_UNKOWN_ERROR. */
+  SERVER_UNKNOWN_ERROR: 25104,
+  /** Recalling someone else's message when only own messages may be recalled. */
+  RECALL_NOT_ALLOWED: 25107,
+  /** Bad request parameters; the SDK's name is RC_SERVER_PARAMETER_INVALID. */
+  PARAMETER_INVALID: 26010,
+} as const;
+export type AckStatus = (typeof AckStatus)[keyof typeof AckStatus];
+
+/** The client-side limit on a message's JSON content, in bytes (the SDK checks it before sending). */
+export const MAX_MESSAGE_CONTENT_BYTES = 128 * 1024;
+
+/** Conversation types (the schema's `ChannelType`), with the Web SDK's names. */
+export const ConversationType = {
+  PRIVATE: 1,
+  DISCUSSION: 2,
+  GROUP: 3,
+  CHATROOM: 4,
+  CUSTOMER_SERVICE: 5,
+  SYSTEM: 6,
+  APP_PUBLIC_SERVICE: 7,
+  PUBLIC_SERVICE: 8,
+  ULTRA_GROUP: 10,
+} as const;
+export type ConversationType = (typeof ConversationType)[keyof typeof ConversationType];

@@ -1,0 +1,432 @@
+/**
+ * TypeScript shapes of the messages in `schema.ts`, as `decodePayload` returns them:
+ * int64 fields are JS numbers (exact up to 2^53, which covers every millisecond timestamp),
+ * bytes are Uint8Array, enums are their numbers, repeated fields are always arrays and absent
+ * optional fields are left out. `encodePayload` takes the same shapes with repeated fields optional.
+ */
+
+/** Wire values of the schema's `ChannelType` enum; see `ConversationType` in codes.ts for names. */
+export type ChannelType = number;
+
+export interface PushExtra {
+  title?: string;
+  templateIdNoUse?: number;
+  pushId?: string;
+  pushConfigs?: string;
+  templateId?: string;
+}
+
+export interface ExtMsgData {
+  seqId?: number;
+  sendTime?: number;
+}
+
+export interface ReferenceData {
+  msgId?: string;
+  fromUserId?: string;
+  classname?: string;
+}
+
+export interface UpStreamMessage {
+  /** Flag bits: 1 persisted, 2 counted, 4 mentioned, 32 disable notification, 64 expandable. */
+  sessionId: number;
+  classname: string;
+  /** The message content as a JSON string. */
+  content: string;
+  pushText?: string;
+  appData?: string;
+  toUserIds: string[];
+  delMsgTime?: number;
+  delMsgId?: string;
+  configFlag?: number;
+  clientUniqueId?: number;
+  extraContent?: string;
+  pushExt?: PushExtra;
+  busChannel?: string;
+  systemId?: string;
+  senderPortrait?: string;
+  optionBits?: number;
+  extMsgData?: ExtMsgData;
+  metadata?: string;
+  refData?: ReferenceData;
+}
+
+export interface DownStreamMessage {
+  /** The sender; for a private message the user sent themselves (direction 1), the peer. */
+  fromUserId: string;
+  type: ChannelType;
+  groupId?: string;
+  classname: string;
+  content: string;
+  /** Sent time, ms. */
+  dataTime: number;
+  /** Flag bits: 2 retrieved, 16 persisted, 32 counted, 64 mentioned, 512 no notification, 1024 expandable. */
+  status: number;
+  extra?: number;
+  /** The message UID. */
+  msgId?: string;
+  /** 1 sent by the current user, 2 received. */
+  direction?: number;
+  plantform?: number;
+  isRemoved?: number;
+  source?: string;
+  clientUniqueId?: number;
+  extraContent?: string;
+  pushContent?: string;
+  configFlag?: number;
+  pushExt?: PushExtra;
+  busChannel?: string;
+  extStatus?: number;
+  toUserIds: string[];
+  groupUnpush?: number;
+  optionBits?: number;
+  convertExt?: string;
+  extMsgData?: ExtMsgData;
+  metadata?: string;
+  refData?: ReferenceData;
+}
+
+export interface DownStreamMessages {
+  list: DownStreamMessage[];
+  /** The inbox cursor after this page, ms; never below the request's syncTime. */
+  syncTime: number;
+  /** Must be true on the last page, or the SDK pulls again at once. */
+  finished?: boolean;
+  broadcastSyncTime?: number;
+  systemTime?: number;
+  credibleStartTime?: number;
+  credibleEndTime?: number;
+  compressioEnabled?: boolean;
+  compressedData?: Uint8Array;
+}
+
+export interface SyncRequestMsg {
+  syncTime: number;
+  ispolling: boolean;
+  isweb?: boolean;
+  isPullSend?: boolean;
+  isKeeping?: boolean;
+  sendBoxSyncTime?: number;
+  broadcastSyncTime?: number;
+  endTime?: number;
+  compressioEnabled?: boolean;
+}
+
+export interface NotifyMsg {
+  type: number;
+  time?: number;
+  chrmId?: string;
+  destroyType?: number;
+}
+
+export interface HistoryMsgInput {
+  targetId?: string;
+  time?: number;
+  count?: number;
+  /** 0: older than `time`, newest first; 1: newer than `time`, oldest first. */
+  order?: number;
+  busChannel?: string;
+  compressioEnabled?: boolean;
+  ignoreCmd?: boolean;
+}
+
+export interface HistoryMsgOuput {
+  list: DownStreamMessage[];
+  syncTime: number;
+  /** Non-zero when more messages exist beyond this page. */
+  hasMsg: number;
+  credibleStartTime?: number;
+  credibleEndTime?: number;
+  compressioEnabled?: boolean;
+  compressedData?: Uint8Array;
+}
+
+export interface RelationQryInput {
+  type?: ChannelType;
+  count?: number;
+  startTime?: number;
+  order?: number;
+  isEraseMsgContent?: boolean;
+  endTime?: number;
+  compressioEnabled?: boolean;
+  qryType?: number;
+  channelType: ChannelType[];
+  botType?: number;
+}
+
+export interface UnreadMsgInfo {
+  msgId: string;
+  msgTime: number;
+  remindType?: number;
+  className?: string;
+}
+
+export interface RelationInfo {
+  type: ChannelType;
+  /** The conversation's target id. */
+  userId: string;
+  msg?: DownStreamMessage;
+  readMsgTime?: number;
+  unreadCount?: number;
+  busChannel?: string;
+  versionTime?: number;
+  remindCount?: number;
+  busChannelType?: number;
+  msgInfo?: UnreadMsgInfo;
+  remindMeCount?: number;
+  isBot?: boolean;
+}
+
+export interface RelationsOutput {
+  info: RelationInfo[];
+  isFinished?: boolean;
+  pullTime?: number;
+  compressioEnabled?: boolean;
+  compressedData?: Uint8Array;
+  pageToken?: string;
+}
+
+export interface RelationOpInput {
+  conversationId: string;
+  conversationType: ChannelType;
+  busChannel?: string;
+}
+
+export interface RelationDelBatchReq {
+  relation: RelationOpInput[];
+  cleanMsg?: boolean;
+}
+
+export interface SessionQryInput {
+  version?: number;
+  count?: number;
+  compress?: boolean;
+  pageToken?: string;
+}
+
+export interface UnreadInfo {
+  cnt?: number;
+  mentionCnt?: number;
+  mentionMeCnt?: number;
+  clearTime?: number;
+  cutOffTime?: number;
+  firstUnreadMsg?: UnreadMsgInfo;
+}
+
+export interface SessionOutput {
+  targetId?: string;
+  busChannel?: string;
+  type?: ChannelType;
+  version?: number;
+  unread?: UnreadInfo;
+}
+
+export interface SessionsOutput {
+  session: SessionOutput[];
+  pageToken?: string;
+  compress?: boolean;
+  compressedData?: Uint8Array;
+}
+
+export interface BotInput {
+  ids: string[];
+}
+
+export interface MetadataInfo {
+  key?: string;
+  value?: string;
+}
+
+export interface BotInfo {
+  id?: string;
+  name?: string;
+  portraitUrl?: string;
+  type?: string;
+  metadata: MetadataInfo[];
+  createTime?: number;
+  updateTime?: number;
+}
+
+export interface BotOutput {
+  bots: BotInfo[];
+}
+
+export interface QueryMsgChange {
+  syncTime: number;
+  needCompress?: number;
+  onlineTime?: number;
+  targetId?: string;
+}
+
+export interface EventChange {
+  businessId?: string;
+  channelType?: ChannelType;
+  time?: number;
+  changeType?: number;
+  originalId?: string;
+  originalTime?: number;
+  secondaryId?: string;
+  isAdmin?: boolean;
+  additionalMark?: boolean;
+  operatorId?: string;
+  subChangeType?: number;
+  secondaryType?: number;
+  isRemindMe?: boolean;
+  extIds: string[];
+  remindType?: number;
+  eventData?: Uint8Array;
+}
+
+export interface EventChangeList {
+  list: EventChange[];
+  syncTime: number;
+  hasNext?: boolean;
+  targetId?: string;
+  isCompress?: boolean;
+}
+
+export interface PullUserSettingInput {
+  version: number;
+  reserve?: boolean;
+  ipType?: number;
+}
+
+export interface SessionTagItem {
+  tagId: string;
+  name?: string;
+  createdTime?: number;
+  isTop?: boolean;
+}
+
+export interface UserSettingItem {
+  targetId: string;
+  type: ChannelType;
+  key: string;
+  value: Uint8Array;
+  version: number;
+  status: number;
+  tags: SessionTagItem[];
+}
+
+export interface PullUserSettingOutput {
+  items: UserSettingItem[];
+  version: number;
+}
+
+export interface SessionReq {
+  time: number;
+}
+
+export interface SessionStateItem {
+  /** 1 silent, 2 top, 3 tags, 4 auto-translate. */
+  sessionStateType: number;
+  value: string;
+  tags: SessionTagItem[];
+  time?: number;
+}
+
+export interface SessionState {
+  type: ChannelType;
+  channelId: string;
+  time?: number;
+  stateItem: SessionStateItem[];
+  busChannel?: string;
+}
+
+export interface SessionStates {
+  version: number;
+  state: SessionState[];
+}
+
+export interface PullModifyMsgReq {
+  pullVersion?: number;
+  compress?: boolean;
+  modifyType: number[];
+}
+
+export interface ModifyMsg {
+  modifyType?: number;
+  msg?: DownStreamMessage;
+}
+
+export interface PullModifyMsgResp {
+  msg: ModifyMsg[];
+  nextVersion?: number;
+  finished?: boolean;
+  compress?: boolean;
+  compressedData?: Uint8Array;
+}
+
+export interface ReportSDKInput {
+  /** A JSON string describing the client SDK. */
+  sdkInfo: string;
+}
+
+export interface DeleteMsg {
+  msgId?: string;
+  msgDataTime?: number;
+  direct?: number;
+}
+
+export interface DeleteMsgInput {
+  type?: ChannelType;
+  conversationId?: string;
+  msgs: DeleteMsg[];
+  busChannel?: string;
+}
+
+export interface CleanHisMsgInput {
+  targetId: string;
+  dataTime: number;
+  conversationType?: number;
+  busChannel?: string;
+}
+
+/** The top-level messages a frame payload can hold, by schema name. */
+export interface PayloadTypes {
+  UpStreamMessage: UpStreamMessage;
+  DownStreamMessage: DownStreamMessage;
+  DownStreamMessages: DownStreamMessages;
+  SyncRequestMsg: SyncRequestMsg;
+  NotifyMsg: NotifyMsg;
+  HistoryMsgInput: HistoryMsgInput;
+  HistoryMsgOuput: HistoryMsgOuput;
+  RelationQryInput: RelationQryInput;
+  RelationsOutput: RelationsOutput;
+  RelationDelBatchReq: RelationDelBatchReq;
+  SessionQryInput: SessionQryInput;
+  SessionsOutput: SessionsOutput;
+  BotInput: BotInput;
+  BotOutput: BotOutput;
+  QueryMsgChange: QueryMsgChange;
+  EventChangeList: EventChangeList;
+  PullUserSettingInput: PullUserSettingInput;
+  PullUserSettingOutput: PullUserSettingOutput;
+  SessionReq: SessionReq;
+  SessionStates: SessionStates;
+  PullModifyMsgReq: PullModifyMsgReq;
+  PullModifyMsgResp: PullModifyMsgResp;
+  ReportSDKInput: ReportSDKInput;
+  DeleteMsgInput: DeleteMsgInput;
+  CleanHisMsgInput: CleanHisMsgInput;
+}
+
+export type PayloadName = keyof PayloadTypes;
+
+type ArrayKeys<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends readonly unknown[] ? K : never;
+}[keyof T];
+
+/**
+ * What `encodePayload` accepts for a message shape: the same fields, with repeated fields
+ * optional (absent means empty) and readonly arrays allowed, all the way down.
+ */
+export type PayloadInput<T> = T extends Uint8Array
+  ? Uint8Array
+  : T extends readonly (infer E)[]
+    ? readonly PayloadInput<E>[]
+    : T extends object
+      ? { [K in keyof T as K extends ArrayKeys<T> ? never : K]: PayloadInput<T[K]> } & {
+          [K in keyof T as K extends ArrayKeys<T> ? K : never]?: PayloadInput<T[K]>;
+        }
+      : T;

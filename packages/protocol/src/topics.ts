@@ -1,0 +1,110 @@
+import { ConversationType } from './codes.js';
+
+/**
+ * Topic names of PUBLISH and QUERY frames, spelled as on the wire. Keys equal values so code and
+ * protocol notes use the same words. See `topic-payloads.ts` for the payload each one carries.
+ */
+export const Topic = {
+  // C→S PUBLISH: send a message (answered by PUBACK), by conversation type.
+  ppMsgP: 'ppMsgP',
+  pgMsgP: 'pgMsgP',
+  pcMsgP: 'pcMsgP',
+  pbMsgP: 'pbMsgP',
+  chatMsg: 'chatMsg',
+  ugMsg: 'ugMsg',
+  recallMsg: 'recallMsg',
+  // C→S PUBLISH: status messages (typing and the like), not stored, not parked on DUP copies.
+  ppMsgS: 'ppMsgS',
+  pgMsgS: 'pgMsgS',
+  chatMsgS: 'chatMsgS',
+  prMsgS: 'prMsgS',
+
+  // S→C PUBLISH: server pushes.
+  s_ntf: 's_ntf',
+  s_cmd: 's_cmd',
+  s_msg: 's_msg',
+
+  // C→S QUERY: message sync and history.
+  pullMsg: 'pullMsg',
+  qryPMsg: 'qryPMsg',
+  qryGMsg: 'qryGMsg',
+  qrySMsg: 'qrySMsg',
+  qryCMsg: 'qryCMsg',
+  qryCHMsg: 'qryCHMsg',
+  qryMCMsg: 'qryMCMsg',
+  qryMPMsg: 'qryMPMsg',
+  qryUgMsg: 'qryUgMsg',
+
+  // C→S QUERY: conversation list and server-side unread counts.
+  qryRelationR: 'qryRelationR',
+  /** Defined by the SDK but never sent by 5.38; the list uses qryRelationR. */
+  qryRelation: 'qryRelation',
+  qryRLBatch: 'qryRLBatch',
+  pullSe: 'pullSe',
+
+  // C→S: read status and receipts.
+  updRTime: 'updRTime',
+  rrMsg: 'rrMsg',
+  rrList: 'rrList',
+  sendMsgRead: 'sendMsgRead',
+  qryMsgRead: 'qryMsgRead',
+  qryMsgReadCntBatch: 'qryMsgReadCntBatch',
+  readReceipt: 'readReceipt',
+  qryReceipt: 'qryReceipt',
+  qryReceiptBatch: 'qryReceiptBatch',
+
+  // C→S: real-time conversation APIs (navi sessionMode).
+  qrySessions: 'qrySessions',
+  updRRTime: 'updRRTime',
+  qrySessionsAtt: 'qrySessionsAtt',
+  qrySessionsUnread: 'qrySessionsUnread',
+  delSessions: 'delSessions',
+
+  // C→S QUERY: deleting messages and conversations.
+  delMsg: 'delMsg',
+  cleanPMsg: 'cleanPMsg',
+  cleanGMsg: 'cleanGMsg',
+  cleanCMsg: 'cleanCMsg',
+  cleanSMsg: 'cleanSMsg',
+  cleanMCMsg: 'cleanMCMsg',
+  cleanMPMsg: 'cleanMPMsg',
+  delRelationBatch: 'delRelationBatch',
+
+  // C→S QUERY: the other connect-time syncs.
+  qAppBot: 'qAppBot',
+  pullSeAtts: 'pullSeAtts',
+  pullEventChange: 'pullEventChange',
+  pullUS: 'pullUS',
+  pullModifyMsg: 'pullModifyMsg',
+  reportsdk: 'reportsdk',
+} as const;
+export type Topic = (typeof Topic)[keyof typeof Topic];
+
+/** The history query topic the SDK uses for each conversation type. */
+export const HISTORY_TOPIC_CONVERSATION_TYPE: Readonly<Record<string, ConversationType>> = {
+  [Topic.qryPMsg]: ConversationType.PRIVATE,
+  [Topic.qryGMsg]: ConversationType.GROUP,
+  [Topic.qryCHMsg]: ConversationType.CHATROOM,
+  [Topic.qryCMsg]: ConversationType.CUSTOMER_SERVICE,
+  [Topic.qrySMsg]: ConversationType.SYSTEM,
+  [Topic.qryMCMsg]: ConversationType.APP_PUBLIC_SERVICE,
+  [Topic.qryMPMsg]: ConversationType.PUBLIC_SERVICE,
+  [Topic.qryUgMsg]: ConversationType.ULTRA_GROUP,
+};
+
+/** `NotifyMsg.type` values and what the SDK does on receiving them. */
+export const NotifyType = {
+  /** s_ntf: new messages; the SDK queries pullMsg. */
+  PULL_MESSAGES: 1,
+  /** s_ntf: chatroom messages. */
+  CHATROOM: 2,
+  /** s_cmd: the SDK queries pullSeAtts. */
+  CONVERSATION_STATES: 3,
+  /** s_cmd: the SDK queries pullEventChange. */
+  EVENT_CHANGE: 11,
+  /** s_cmd: the SDK queries pullModifyMsg. */
+  MODIFIED_MESSAGES: 12,
+  /** s_cmd: the SDK queries pullSe (server-side unread counts). */
+  SERVER_UNREAD: 13,
+} as const;
+export type NotifyType = (typeof NotifyType)[keyof typeof NotifyType];
