@@ -12,6 +12,8 @@ export interface ServerConfig {
   publicUrl: string | undefined;
   adminToken: string | undefined;
   logLevel: string;
+  /** Messages older than this are purged. */
+  retentionDays: number;
 }
 
 const envTwins = {
@@ -23,6 +25,7 @@ const envTwins = {
   'public-url': 'PARLEY_PUBLIC_URL',
   'admin-token': 'PARLEY_ADMIN_TOKEN',
   'log-level': 'PARLEY_LOG_LEVEL',
+  'retention-days': 'PARLEY_RETENTION_DAYS',
 } as const;
 
 export type FlagName = keyof typeof envTwins;
@@ -43,6 +46,7 @@ const schema = z.object({
     .optional(),
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  retentionDays: z.coerce.number().min(1).max(3650).default(7),
 });
 
 export class ConfigError extends Error {}
@@ -59,6 +63,7 @@ export function resolveConfig(values: Partial<Record<FlagName, string>>, env: No
     publicUrl: pick('public-url'),
     adminToken: pick('admin-token'),
     logLevel: pick('log-level'),
+    retentionDays: pick('retention-days'),
   });
   if (!result.success) {
     const issue = result.error.issues[0];

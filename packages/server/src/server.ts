@@ -4,9 +4,13 @@ import { createLocalBus } from './bus/local/local-bus.js';
 import type { ServerConfig } from './config.js';
 import { AppService } from './core/apps/app-service.js';
 import { ensureDevApp } from './core/apps/dev-app.js';
+import { GroupService } from './core/groups/group-service.js';
+import { MessageService } from './core/messaging/message-service.js';
+import { startRetention } from './core/messaging/retention.js';
 import { SessionService } from './core/sessions/session-service.js';
 import { UserService } from './core/users/user-service.js';
 import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway/gateway.js';
+import { messagingQueries, publishHandlers } from './gateway/messaging.js';
 import { connectTimeQueries } from './gateway/queries.js';
 import { buildHttpServer } from './http/http-server.js';
 import { createMetricsRegistry } from './http/metrics.js';
@@ -38,7 +42,8 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const now = Date.now;
   const apps = new AppService(store, now);
   const users = new UserService(store, bus, now);
-  const services: Services = { store, bus, apps, users, now };
+  const messages = new MessageService(store, bus, now);
+  const services: Services = { store, bus, apps, users, groups: new GroupService(store, now), messages, now };
   const createdDevApp = await ensureDevApp(apps, config.dataDir);
 
   const metrics = createMetricsRegistry();
@@ -50,7 +55,8 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     bus,
     logger,
     metrics,
-    queries: connectTimeQueries,
+    queries: { ...connectTimeQueries, ...messagingQueries(messages) },
+    publishes: publishHandlers(messages),
     now,
   }, { ...defaultGatewayOptions, ...options.gateway });
   try {
@@ -61,6 +67,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     throw error;
   }
   const { port } = http.server.address() as AddressInfo;
+  const retention = startRetention(store, logger, config.retentionDays, now);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
   let closing: Promise<void> | undefined;
@@ -72,8 +79,10 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     createdDevApp,
     close: () =>
       (closing ??= (async () => {
+        retention.stop();
         await gateway.close();
         await http.close();
+        await messages.idle();
         await bus.close();
         await store.close();
       })()),

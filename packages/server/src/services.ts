@@ -1,5 +1,7 @@
 import type { Bus } from './bus/bus.js';
 import type { AppService } from './core/apps/app-service.js';
+import type { GroupService } from './core/groups/group-service.js';
+import type { MessageService } from './core/messaging/message-service.js';
 import type { UserService } from './core/users/user-service.js';
 import type { Store } from './store/store.js';
 
@@ -9,5 +11,7 @@ export interface Services {
   bus: Bus;
   apps: AppService;
   users: UserService;
+  groups: GroupService;
+  messages: MessageService;
   now: () => number;
 }

@@ -16,9 +16,17 @@ export interface SessionEntry {
 /** Why the server ends a user's live sessions; the gateway turns each into a DISCONNECT status. */
 export type DropReason = 'kicked' | 'user-blocked' | 'user-deactivated' | 'token-expired';
 
+/** A user's inbox grew to `cursor`: their online devices should pull. */
+export interface InboxNotice {
+  userId: string;
+  cursor: number;
+}
+
 export type BusEvent =
   | { kind: 'drop-user'; appKey: string; userId: string; reason: DropReason }
-  | { kind: 'drop-session'; sessionId: string; reason: DropReason };
+  | { kind: 'drop-session'; sessionId: string; reason: DropReason }
+  /** `exceptSessionId`: the device that sent the message already has it. */
+  | { kind: 'inbox'; appKey: string; notices: InboxNotice[]; exceptSessionId?: string };
 
 export interface PresenceRegistry {
   add(entry: SessionEntry): Promise<void>;

@@ -30,6 +30,8 @@ export class GatewayConnection {
   session: SessionEntry | undefined;
   keepAliveMs = 0;
   lastSeen: number;
+  /** The id of the last PUBLISH this server sent on this connection. */
+  lastPushId = 0;
 
   constructor(
     readonly socket: WebSocket,

@@ -4,8 +4,12 @@ import {
   AckStatus,
   ConnAckStatus,
   decodeClientFrame,
+  encodePayload,
   FrameDecodeError,
+  nextMessageId,
+  NotifyType,
   PayloadDecodeError,
+  Topic,
   splitTimestamp,
   type ClientFrame,
 } from '@parley/protocol';
@@ -16,6 +20,7 @@ import type { Bus, BusEvent, DropReason } from '../bus/bus.js';
 import type { SessionService } from '../core/sessions/session-service.js';
 import { CloseCode, GatewayConnection } from './connection.js';
 import { handshakeFromConnectFrame, handshakeFromUrl, KEEPALIVE_BOUNDS_SECONDS, type Handshake } from './handshake.js';
+import type { PublishHandler } from './messaging.js';
 import type { QueryHandler } from './queries.js';
 import { connAckStatusFor, disconnectStatusFor } from './refusal-status.js';
 
@@ -52,6 +57,7 @@ export interface GatewayDeps {
   logger: Logger;
   metrics: Registry;
   queries: Readonly<Record<string, QueryHandler>>;
+  publishes: Readonly<Record<string, PublishHandler>>;
   now: () => number;
 }
 
@@ -225,15 +231,14 @@ export class Gateway {
         return;
       }
       case 'PUBLISH': {
-        const { date, millis } = splitTimestamp(this.deps.now());
-        connection.send({
-          type: 'PUBACK',
-          messageId: frame.messageId,
-          date,
-          millis,
-          status: AckStatus.OPERATION_NOT_SUPPORTED,
-          messageUId: '',
-        });
+        const handler = this.deps.publishes[frame.topic];
+        // Status messages (typing and the like) come with qos 0 and expect no answer.
+        if (!handler && frame.header.qos === 0) return;
+        const answer = handler
+          ? await handler(frame, { session, now: this.deps.now() })
+          : { status: AckStatus.OPERATION_NOT_SUPPORTED, messageUId: '', sentTime: this.deps.now() };
+        const { date, millis } = splitTimestamp(answer.sentTime);
+        connection.send({ type: 'PUBACK', messageId: frame.messageId, date, millis, status: answer.status, messageUId: answer.messageUId });
         return;
       }
       case 'DISCONNECT':
@@ -249,18 +254,47 @@ export class Gateway {
   }
 
   private readonly onBusEvent = (event: BusEvent): void => {
-    if (event.kind === 'drop-session') {
-      const connection = this.bySession.get(event.sessionId);
-      if (connection) this.drop(connection, event.reason);
-      return;
-    }
-    void this.deps.bus.presence.sessionsOf(event.appKey, event.userId).then((sessions) => {
-      for (const s of sessions) {
-        const connection = this.bySession.get(s.sessionId);
+    switch (event.kind) {
+      case 'drop-session': {
+        const connection = this.bySession.get(event.sessionId);
         if (connection) this.drop(connection, event.reason);
+        return;
       }
-    });
+      case 'drop-user':
+        void this.localConnectionsOf(event.appKey, event.userId).then((found) => {
+          for (const connection of found) this.drop(connection, event.reason);
+        });
+        return;
+      case 'inbox':
+        for (const notice of event.notices) {
+          void this.localConnectionsOf(event.appKey, notice.userId).then((found) => {
+            for (const connection of found) {
+              if (connection.session?.sessionId !== event.exceptSessionId) this.notifyInbox(connection, notice.cursor);
+            }
+          });
+        }
+        return;
+    }
   };
+
+  private async localConnectionsOf(appKey: string, userId: string): Promise<GatewayConnection[]> {
+    const sessions = await this.deps.bus.presence.sessionsOf(appKey, userId);
+    return sessions.map((s) => this.bySession.get(s.sessionId)).filter((c) => c !== undefined);
+  }
+
+  /** `s_ntf`: the client answers with a pullMsg from its own cursor, so a lost notice loses nothing. */
+  private notifyInbox(connection: GatewayConnection, cursor: number): void {
+    const now = this.deps.now();
+    connection.lastPushId = nextMessageId(connection.lastPushId);
+    connection.send({
+      type: 'PUBLISH',
+      topic: Topic.s_ntf,
+      targetId: connection.session?.userId ?? '',
+      messageId: connection.lastPushId,
+      date: splitTimestamp(now).date,
+      payload: encodePayload('NotifyMsg', { type: NotifyType.PULL_MESSAGES, time: cursor }),
+    });
+  }
 
   private drop(connection: GatewayConnection, reason: DropReason): void {
     connection.end(CloseCode.NORMAL, reason, { type: 'DISCONNECT', status: disconnectStatusFor[reason] });

@@ -42,10 +42,4 @@ export const connectTimeQueries: Readonly<Record<string, QueryHandler>> = {
   },
   // The SDK reports its version and platform; nothing here needs them.
   [Topic.reportsdk]: () => ok(),
-  // Until messaging is wired in, every inbox is empty: the answer keeps the client's cursor and
-  // says `finished`, without which the SDK would pull again at once.
-  [Topic.pullMsg]: (request) => {
-    const { syncTime } = decodePayload('SyncRequestMsg', request);
-    return ok(encodePayload('DownStreamMessages', { list: [], syncTime, finished: true }));
-  },
 };

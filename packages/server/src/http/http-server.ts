@@ -7,6 +7,7 @@ import { installMetrics } from './metrics.js';
 import { navigationPlugin } from './navigation.js';
 import { parseForm } from './server-api/form.js';
 import { serverApiPlugin } from './server-api/server-api-plugin.js';
+import { groupAndMessageRoutes } from './server-api/message-routes.js';
 import { userRoutes } from './server-api/user-routes.js';
 
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -66,6 +67,6 @@ export function buildHttpServer({ services, logger, metrics, publicUrl }: HttpSe
     return { status: 'ok' };
   });
   http.register(navigationPlugin, { services, publicUrl });
-  http.register(serverApiPlugin, { services, routes: userRoutes(services, publicUrl) });
+  http.register(serverApiPlugin, { services, routes: [...userRoutes(services, publicUrl), ...groupAndMessageRoutes(services)] });
   return http;
 }

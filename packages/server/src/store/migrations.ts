@@ -6,10 +6,12 @@
 export interface Dialect {
   /** 64-bit integer: milliseconds, counters. */
   bigint: string;
+  /** An auto-incrementing 64-bit primary key. */
+  serial: string;
 }
 
-export const sqliteDialect: Dialect = { bigint: 'INTEGER' };
-export const postgresDialect: Dialect = { bigint: 'BIGINT' };
+export const sqliteDialect: Dialect = { bigint: 'INTEGER', serial: 'INTEGER PRIMARY KEY AUTOINCREMENT' };
+export const postgresDialect: Dialect = { bigint: 'BIGINT', serial: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' };
 
 export interface Migration {
   version: number;
@@ -48,6 +50,75 @@ export const migrations: Migration[] = [
         PRIMARY KEY (app_key, user_id)
       )`,
       `CREATE INDEX users_blocked ON users (app_key, blocked_until) WHERE blocked_until > 0`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'groups',
+    statements: (d) => [
+      `CREATE TABLE chat_groups (
+        app_key TEXT NOT NULL REFERENCES apps (app_key),
+        group_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at ${d.bigint} NOT NULL,
+        PRIMARY KEY (app_key, group_id)
+      )`,
+      `CREATE TABLE group_members (
+        app_key TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        joined_at ${d.bigint} NOT NULL,
+        PRIMARY KEY (app_key, group_id, user_id),
+        FOREIGN KEY (app_key, group_id) REFERENCES chat_groups (app_key, group_id) ON DELETE CASCADE
+      )`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'messages, inboxes and conversations',
+    statements: (d) => [
+      `CREATE TABLE messages (
+        seq ${d.serial},
+        app_key TEXT NOT NULL,
+        uid TEXT NOT NULL UNIQUE,
+        conversation_type INTEGER NOT NULL,
+        target_id TEXT NOT NULL,
+        conversation_key TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        object_name TEXT NOT NULL,
+        content TEXT NOT NULL,
+        sent_time ${d.bigint} NOT NULL,
+        flags INTEGER NOT NULL,
+        client_unique_id TEXT
+      )`,
+      `CREATE INDEX messages_conversation ON messages (app_key, conversation_key, sent_time, seq)`,
+      `CREATE INDEX messages_sent_time ON messages (sent_time)`,
+      `CREATE UNIQUE INDEX messages_client_id ON messages (app_key, sender_id, client_unique_id) WHERE client_unique_id IS NOT NULL`,
+      `CREATE TABLE inbox (
+        app_key TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        cursor ${d.bigint} NOT NULL,
+        direction INTEGER NOT NULL,
+        message_seq ${d.bigint} NOT NULL REFERENCES messages (seq) ON DELETE CASCADE,
+        PRIMARY KEY (app_key, user_id, cursor)
+      )`,
+      `CREATE INDEX inbox_message ON inbox (message_seq)`,
+      `CREATE TABLE inbox_heads (
+        app_key TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        last_cursor ${d.bigint} NOT NULL,
+        PRIMARY KEY (app_key, user_id)
+      )`,
+      `CREATE TABLE conversations (
+        app_key TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        conversation_type INTEGER NOT NULL,
+        target_id TEXT NOT NULL,
+        version_time ${d.bigint} NOT NULL,
+        last_message_seq ${d.bigint} NOT NULL,
+        PRIMARY KEY (app_key, user_id, conversation_type, target_id)
+      )`,
+      `CREATE INDEX conversations_recent ON conversations (app_key, user_id, version_time)`,
     ],
   },
 ];

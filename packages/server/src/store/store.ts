@@ -71,9 +71,102 @@ export interface UserRepository {
   listBlocked(appKey: string, now: number, page: { offset: number; limit: number }): Promise<UserRecord[]>;
 }
 
+/** Conversation types Parley stores (the protocol's numbers): private, group, system. */
+export type StoredConversationType = 1 | 3 | 6;
+
+export interface GroupRecord {
+  appKey: string;
+  groupId: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface GroupRepository {
+  /** Creates the group if needed (keeping an existing name unless one is given) and adds members. */
+  addMembers(appKey: string, groupId: string, name: string | undefined, userIds: string[], now: number): Promise<void>;
+  removeMembers(appKey: string, groupId: string, userIds: string[]): Promise<void>;
+  /** Deletes the group and its memberships; false when there was no such group. */
+  dismiss(appKey: string, groupId: string): Promise<boolean>;
+  get(appKey: string, groupId: string): Promise<GroupRecord | undefined>;
+  /** Member ids, ordered; empty for an unknown group. */
+  members(appKey: string, groupId: string): Promise<string[]>;
+  isMember(appKey: string, groupId: string, userId: string): Promise<boolean>;
+}
+
+export interface StoredMessage {
+  appKey: string;
+  uid: string;
+  conversationType: StoredConversationType;
+  /** The group id for a group message; the recipient for private and system messages. */
+  targetId: string;
+  /** Identifies the conversation both sides share; see core/messaging/conversation-key.ts. */
+  conversationKey: string;
+  senderId: string;
+  objectName: string;
+  content: string;
+  /** Milliseconds. */
+  sentTime: number;
+  /** The client's flag bits (UpStreamMessage.sessionId): 1 persisted, 2 counted, 4 mentioned, ... */
+  flags: number;
+  clientUniqueId: string | undefined;
+}
+
+export interface NewMessage extends StoredMessage {
+  /** Users who receive the message in their inbox (direction 2). */
+  recipients: string[];
+  /** Whether the sender's own inbox gets a copy (direction 1) for their other devices. */
+  senderCopy: boolean;
+}
+
+export interface AppendedMessage {
+  /** The stored message: for a retried send, the one stored the first time. */
+  message: StoredMessage;
+  /** True when (app, sender, clientUniqueId) was stored before; nothing new was written. */
+  duplicate: boolean;
+  /** The inbox cursor each affected user got, for notifying them. */
+  cursors: { userId: string; cursor: number }[];
+}
+
+export interface InboxEntry {
+  /** Strictly increasing per user inbox; close to a millisecond timestamp. */
+  cursor: number;
+  /** 1: the user sent it (from another device, or this one); 2: the user received it. */
+  direction: 1 | 2;
+  message: StoredMessage;
+}
+
+export interface ConversationEntry {
+  conversationType: StoredConversationType;
+  targetId: string;
+  /** When the conversation last changed, ms. */
+  versionTime: number;
+  lastMessage: StoredMessage;
+}
+
+export interface MessageRepository {
+  /**
+   * Stores messages with their inbox entries and conversation updates, all in one transaction,
+   * so an acked message always has every inbox row it needs. Results are in input order.
+   */
+  append(messages: NewMessage[]): Promise<AppendedMessage[]>;
+  /** Inbox entries with cursor > `afterCursor`, oldest first. */
+  pullInbox(appKey: string, userId: string, afterCursor: number, limit: number): Promise<InboxEntry[]>;
+  /**
+   * Persisted messages of one conversation. `older`: sent before `time`, newest first;
+   * otherwise sent after `time`, oldest first.
+   */
+  history(appKey: string, conversationKey: string, time: number, older: boolean, limit: number): Promise<StoredMessage[]>;
+  /** The user's conversations changed before `before` (0 = no bound), most recent first. */
+  conversations(appKey: string, userId: string, before: number, limit: number): Promise<ConversationEntry[]>;
+  /** Deletes at most `limit` messages sent before `instant`, with their inbox rows; returns how many. */
+  purgeBefore(instant: number, limit: number): Promise<number>;
+}
+
 export interface Store {
   readonly apps: AppRepository;
   readonly users: UserRepository;
+  readonly groups: GroupRepository;
+  readonly messages: MessageRepository;
   /** Cheap round trip used by /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

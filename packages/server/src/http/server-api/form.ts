@@ -60,6 +60,8 @@ function check<T>(name: string, schema: z.ZodType<T>, value: unknown): T {
 export const fieldSchemas = {
   userId: z.string().regex(USER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 + = - _ |'),
   userName: maxBytes(128),
+  groupId: z.string().regex(USER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 + = - _ |'),
+  groupName: z.string().min(1, 'must not be empty').refine((s) => Buffer.byteLength(s) <= 128, 'must be at most 128 bytes'),
   portraitUri: maxBytes(1024),
   integer: (min: number, max: number) =>
     z

@@ -1,0 +1,141 @@
+import { AckStatus, MAX_MESSAGE_CONTENT_BYTES } from '@parley/protocol';
+import type { Bus } from '../../bus/bus.js';
+import type { AppendedMessage, InboxEntry, NewMessage, Store, StoredConversationType, StoredMessage } from '../../store/store.js';
+import { isValidUserId } from '../users/user-id.js';
+import { conversationKey } from './conversation-key.js';
+import { newMessageUid } from './message-uid.js';
+import { WriteBatcher } from './write-batcher.js';
+
+export interface SendRequest {
+  appKey: string;
+  senderId: string;
+  conversationType: StoredConversationType;
+  /** The peer, the group, or (system) the recipient. */
+  targetId: string;
+  objectName: string;
+  content: string;
+  flags: number;
+  /** The client's idempotency id: a retried send with the same id is stored once. */
+  clientUniqueId?: string;
+  /** The sending device, which needs no notice of its own message. */
+  senderSessionId?: string;
+  /** Server API sends skip the sender's rate limit and group membership. */
+  fromServer?: boolean;
+}
+
+export type SendResult = { ok: true; message: StoredMessage; duplicate: boolean } | { ok: false; status: number; reason: string };
+
+export interface MessagingOptions {
+  /** Sends per second one user may make from clients (a burst of twice that). */
+  sendsPerUserPerSecond: number;
+}
+
+export const defaultMessagingOptions: MessagingOptions = { sendsPerUserPerSecond: 200 };
+
+const MAX_OBJECT_NAME_BYTES = 64;
+
+/**
+ * Where a message becomes durable: validate, store the message with every inbox entry in one
+ * transaction (batched with concurrent sends), then tell the recipients' devices to pull. A send
+ * resolves only after its transaction commits, so an ack always means stored.
+ */
+export class MessageService {
+  private readonly writer: WriteBatcher<NewMessage, AppendedMessage>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly now: () => number = Date.now,
+    private readonly options: MessagingOptions = defaultMessagingOptions,
+  ) {
+    this.writer = new WriteBatcher((batch) => store.messages.append(batch));
+  }
+
+  async send(request: SendRequest): Promise<SendResult> {
+    const problem = this.checkShape(request);
+    if (problem) return problem;
+    if (!request.fromServer) {
+      const rate = this.options.sendsPerUserPerSecond;
+      if (!(await this.bus.takeToken(`send:${request.appKey}:${request.senderId}`, rate, rate * 2))) {
+        return refuse(AckStatus.SEND_FREQUENCY_TOO_FAST, 'sending too fast');
+      }
+    }
+    const recipients = await this.recipientsOf(request);
+    if (!Array.isArray(recipients)) return recipients;
+
+    const message: NewMessage = {
+      appKey: request.appKey,
+      uid: newMessageUid(),
+      conversationType: request.conversationType,
+      targetId: request.targetId,
+      conversationKey: conversationKey(request.conversationType, request.senderId, request.targetId),
+      senderId: request.senderId,
+      objectName: request.objectName,
+      content: request.content,
+      sentTime: this.now(),
+      flags: request.flags,
+      clientUniqueId: request.clientUniqueId,
+      recipients,
+      senderCopy: request.conversationType !== 6,
+    };
+    const appended = await this.writer.write(message);
+    if (appended.cursors.length > 0) {
+      await this.bus.publish({ kind: 'inbox', appKey: request.appKey, notices: appended.cursors, exceptSessionId: request.senderSessionId });
+    }
+    return { ok: true, message: appended.message, duplicate: appended.duplicate };
+  }
+
+  /** The user's inbox after `afterCursor`; `includeSent` adds the user's own messages (other devices). */
+  async pull(appKey: string, userId: string, afterCursor: number, limit: number, includeSent: boolean): Promise<{ entries: InboxEntry[]; cursor: number; finished: boolean }> {
+    const entries = await this.store.messages.pullInbox(appKey, userId, afterCursor, limit);
+    const cursor = entries.at(-1)?.cursor ?? afterCursor;
+    return {
+      entries: includeSent ? entries : entries.filter((e) => e.direction === 2),
+      cursor,
+      finished: entries.length < limit,
+    };
+  }
+
+  history(appKey: string, userId: string, type: StoredConversationType, targetId: string, time: number, older: boolean, limit: number): Promise<StoredMessage[]> {
+    return this.store.messages.history(appKey, conversationKey(type, userId, targetId), time, older, limit);
+  }
+
+  conversations(appKey: string, userId: string, before: number, limit: number) {
+    return this.store.messages.conversations(appKey, userId, before, limit);
+  }
+
+  /** Resolves once every accepted send is committed (graceful shutdown). */
+  idle(): Promise<void> {
+    return this.writer.idle();
+  }
+
+  private checkShape(request: SendRequest): SendResult | undefined {
+    if (Buffer.byteLength(request.content) > MAX_MESSAGE_CONTENT_BYTES) {
+      return refuse(AckStatus.MESSAGE_SIZE_EXCEEDED, `content over ${MAX_MESSAGE_CONTENT_BYTES} bytes`);
+    }
+    const nameBytes = Buffer.byteLength(request.objectName);
+    if (nameBytes === 0 || nameBytes > MAX_OBJECT_NAME_BYTES) return refuse(AckStatus.PARAMETER_INVALID, 'objectName must be 1-64 bytes');
+    if (request.targetId.length === 0 || request.targetId.length > 64) return refuse(AckStatus.PARAMETER_INVALID, 'targetId must be 1-64 characters');
+    if (request.clientUniqueId !== undefined && request.clientUniqueId.length > 64) {
+      return refuse(AckStatus.PARAMETER_INVALID, 'clientUniqueId too long');
+    }
+    return undefined;
+  }
+
+  private async recipientsOf(request: SendRequest): Promise<string[] | SendResult> {
+    const { appKey, senderId, targetId } = request;
+    if (request.conversationType === 3) {
+      const members = await this.store.groups.members(appKey, targetId);
+      if (!request.fromServer && !members.includes(senderId)) return refuse(AckStatus.NOT_IN_GROUP, `not a member of group ${targetId}`);
+      if (members.length === 0) return refuse(AckStatus.PARAMETER_INVALID, `no group ${targetId}`);
+      return members.filter((m) => m !== senderId);
+    }
+    if (!isValidUserId(targetId) || targetId === senderId) return refuse(AckStatus.PARAMETER_INVALID, 'invalid recipient');
+    if (!(await this.store.users.get(appKey, targetId))) return refuse(AckStatus.PARAMETER_INVALID, `no user ${targetId}`);
+    return [targetId];
+  }
+}
+
+function refuse(status: number, reason: string): SendResult {
+  return { ok: false, status, reason };
+}

@@ -1,0 +1,38 @@
+import type { DownStreamMessage } from '@parley/protocol';
+import type { StoredMessage } from '../store/store.js';
+
+/** Up-stream flag bits (UpStreamMessage.sessionId) and where each sits in DownStreamMessage.status. */
+const FLAG_TO_STATUS: readonly [number, number][] = [
+  [1, 16], // persisted
+  [2, 32], // counted
+  [4, 64], // mentioned
+  [32, 512], // no notification
+  [64, 1024], // expandable
+];
+
+/**
+ * A stored message as the official SDK expects to read it, seen by `viewer`. For a private message
+ * the viewer sent, `fromUserId` is the peer: the SDK files messages under `fromUserId`.
+ */
+export function toDownStream(message: StoredMessage, viewer: string): DownStreamMessage {
+  const sentByViewer = message.senderId === viewer;
+  const isGroup = message.conversationType === 3;
+  return {
+    fromUserId: sentByViewer && !isGroup ? message.targetId : message.senderId,
+    type: message.conversationType,
+    groupId: isGroup ? message.targetId : undefined,
+    classname: message.objectName,
+    content: message.content,
+    dataTime: message.sentTime,
+    status: downStatus(message.flags),
+    msgId: message.uid,
+    direction: sentByViewer ? 1 : 2,
+    toUserIds: [],
+  };
+}
+
+function downStatus(flags: number): number {
+  let status = 0;
+  for (const [flag, bit] of FLAG_TO_STATUS) if (flags & flag) status |= bit;
+  return status;
+}

@@ -1,0 +1,103 @@
+import { MAX_MESSAGE_CONTENT_BYTES } from '@parley/protocol';
+import type { SendRequest } from '../../core/messaging/message-service.js';
+import type { Services } from '../../services.js';
+import type { StoredConversationType } from '../../store/store.js';
+import { ApiError } from '../api-error.js';
+import { fieldSchemas as f, type FormFields } from './form.js';
+import type { ApiRoute } from './server-api-plugin.js';
+import { z } from 'zod';
+
+const MAX_RECIPIENTS = 1000;
+const MAX_GROUPS_PER_CALL = 3;
+const MAX_MEMBERS_PER_CALL = 1000;
+/** Messages from the Server API are stored and counted, like the official SDK's text messages. */
+const PERSISTED_AND_COUNTED = 3;
+
+const objectName = z.string().min(1).max(64);
+const content = z
+  .string()
+  .refine((s) => Buffer.byteLength(s) <= MAX_MESSAGE_CONTENT_BYTES, 'must be at most 128 KiB')
+  .refine(isJson, 'must be a JSON string');
+
+/** `/group/*` and `/message/*`: SPEC §3. */
+export function groupAndMessageRoutes(services: Services): ApiRoute[] {
+  const { groups, messages, users } = services;
+
+  /** Checks every recipient first, so a call either sends to all or to none. */
+  const sendAll = async (appKey: string, form: FormFields, type: StoredConversationType, targets: string[]) => {
+    const senderId = form.required('fromUserId', f.userId);
+    const base = { appKey, senderId, objectName: form.required('objectName', objectName), content: form.required('content', content), flags: PERSISTED_AND_COUNTED, fromServer: true };
+    for (const target of targets) {
+      if (type === 3) {
+        if ((await groups.members(appKey, target)).length === 0) throw ApiError.badParameter(`toGroupId: no group ${target}`);
+      } else if (!(await users.get(appKey, target))) {
+        throw ApiError.badParameter(`toUserId: ${target} is not registered`);
+      }
+    }
+    for (const targetId of targets) {
+      const request: SendRequest = { ...base, conversationType: type, targetId };
+      const result = await messages.send(request);
+      if (!result.ok) throw ApiError.badParameter(`${targetId}: ${result.reason}`);
+    }
+    return {};
+  };
+
+  return [
+    {
+      path: 'group/create',
+      handle: async ({ app, form }) => {
+        const groupId = form.required('groupId', f.groupId);
+        const name = form.required('groupName', f.groupName);
+        await groups.join(app.appKey, groupId, form.many('userId', f.userId, { max: MAX_MEMBERS_PER_CALL }), name);
+        return {};
+      },
+    },
+    {
+      path: 'group/join',
+      handle: async ({ app, form }) => {
+        const groupId = form.required('groupId', f.groupId);
+        const name = form.optional('groupName', f.groupName);
+        await groups.join(app.appKey, groupId, form.many('userId', f.userId, { max: MAX_MEMBERS_PER_CALL }), name);
+        return {};
+      },
+    },
+    {
+      path: 'group/quit',
+      handle: async ({ app, form }) => {
+        const groupId = form.required('groupId', f.groupId);
+        await groups.quit(app.appKey, groupId, form.many('userId', f.userId, { max: MAX_MEMBERS_PER_CALL }));
+        return {};
+      },
+    },
+    {
+      path: 'group/dismiss',
+      handle: async ({ app, form }) => {
+        form.required('userId', f.userId);
+        const groupId = form.required('groupId', f.groupId);
+        if (!(await groups.dismiss(app.appKey, groupId))) throw ApiError.badParameter(`groupId: no group ${groupId}`);
+        return {};
+      },
+    },
+    {
+      path: 'message/private/publish',
+      handle: ({ app, form }) => sendAll(app.appKey, form, 1, form.many('toUserId', f.userId, { max: MAX_RECIPIENTS })),
+    },
+    {
+      path: 'message/system/publish',
+      handle: ({ app, form }) => sendAll(app.appKey, form, 6, form.many('toUserId', f.userId, { max: MAX_RECIPIENTS })),
+    },
+    {
+      path: 'message/group/publish',
+      handle: ({ app, form }) => sendAll(app.appKey, form, 3, form.many('toGroupId', f.groupId, { max: MAX_GROUPS_PER_CALL })),
+    },
+  ];
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

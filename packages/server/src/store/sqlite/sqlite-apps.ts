@@ -1,0 +1,89 @@
+import type Database from 'better-sqlite3';
+import type { AppRecord, AppRepository } from '../store.js';
+
+interface AppRow {
+  app_key: string;
+  app_secret: string;
+  name: string;
+  state: string;
+  token_lifetime_seconds: number;
+  device_policy: string;
+  max_devices: number;
+  safe_domains: string;
+  signature_mode: string;
+  api_rate_limit: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const appColumns: Record<keyof Omit<AppRecord, 'appKey'>, keyof AppRow> = {
+  appSecret: 'app_secret',
+  name: 'name',
+  state: 'state',
+  tokenLifetimeSeconds: 'token_lifetime_seconds',
+  devicePolicy: 'device_policy',
+  maxDevices: 'max_devices',
+  safeDomains: 'safe_domains',
+  signatureMode: 'signature_mode',
+  apiRateLimit: 'api_rate_limit',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+function appFromRow(row: AppRow): AppRecord {
+  return {
+    appKey: row.app_key,
+    appSecret: row.app_secret,
+    name: row.name,
+    state: row.state as AppRecord['state'],
+    tokenLifetimeSeconds: row.token_lifetime_seconds,
+    devicePolicy: row.device_policy as AppRecord['devicePolicy'],
+    maxDevices: row.max_devices,
+    safeDomains: JSON.parse(row.safe_domains) as string[],
+    signatureMode: row.signature_mode as AppRecord['signatureMode'],
+    apiRateLimit: row.api_rate_limit,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function appColumnValue(field: keyof Omit<AppRecord, 'appKey'>, value: unknown): unknown {
+  return field === 'safeDomains' ? JSON.stringify(value) : value;
+}
+
+export function sqliteApps(db: Database.Database): AppRepository {
+  const insert = db.prepare(
+    `INSERT INTO apps (app_key, app_secret, name, state, token_lifetime_seconds, device_policy, max_devices,
+       safe_domains, signature_mode, api_rate_limit, created_at, updated_at)
+     VALUES (@app_key, @app_secret, @name, @state, @token_lifetime_seconds, @device_policy, @max_devices,
+       @safe_domains, @signature_mode, @api_rate_limit, @created_at, @updated_at)`,
+  );
+  const byKey = db.prepare('SELECT * FROM apps WHERE app_key = ?');
+  const all = db.prepare('SELECT * FROM apps ORDER BY created_at, app_key');
+  return {
+    insert: async (app) => {
+      const row: Record<string, unknown> = { app_key: app.appKey };
+      for (const [field, column] of Object.entries(appColumns)) {
+        row[column] = appColumnValue(field as keyof typeof appColumns, app[field as keyof typeof appColumns]);
+      }
+      insert.run(row);
+    },
+    get: async (appKey) => {
+      const row = byKey.get(appKey) as AppRow | undefined;
+      return row ? appFromRow(row) : undefined;
+    },
+    list: async () => (all.all() as AppRow[]).map(appFromRow),
+    update: async (appKey, changes) => {
+      // Column names come from the fixed map above, never from input; values are bound parameters.
+      const fields = (Object.keys(changes) as (keyof typeof appColumns)[]).filter((f) => f in appColumns);
+      if (fields.length > 0) {
+        const assignments = fields.map((f) => `${appColumns[f]} = @${appColumns[f]}`).join(', ');
+        const values: Record<string, unknown> = { app_key: appKey };
+        for (const f of fields) values[appColumns[f]] = appColumnValue(f, (changes as Partial<AppRecord>)[f]);
+        db.prepare(`UPDATE apps SET ${assignments} WHERE app_key = @app_key`).run(values);
+      }
+      const row = byKey.get(appKey) as AppRow | undefined;
+      return row ? appFromRow(row) : undefined;
+    },
+  };
+}
