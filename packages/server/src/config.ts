@@ -14,6 +14,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Messages older than this are purged. */
   retentionDays: number;
+  /** Messages per second one user may send from clients (a burst of twice that). */
+  userSendRate: number;
 }
 
 const envTwins = {
@@ -26,6 +28,7 @@ const envTwins = {
   'admin-token': 'PARLEY_ADMIN_TOKEN',
   'log-level': 'PARLEY_LOG_LEVEL',
   'retention-days': 'PARLEY_RETENTION_DAYS',
+  'user-send-rate': 'PARLEY_USER_SEND_RATE',
 } as const;
 
 export type FlagName = keyof typeof envTwins;
@@ -47,6 +50,7 @@ const schema = z.object({
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   retentionDays: z.coerce.number().min(1).max(3650).default(7),
+  userSendRate: z.coerce.number().int().min(1).max(1_000_000).default(200),
 });
 
 export class ConfigError extends Error {}
@@ -64,6 +68,7 @@ export function resolveConfig(values: Partial<Record<FlagName, string>>, env: No
     adminToken: pick('admin-token'),
     logLevel: pick('log-level'),
     retentionDays: pick('retention-days'),
+    userSendRate: pick('user-send-rate'),
   });
   if (!result.success) {
     const issue = result.error.issues[0];

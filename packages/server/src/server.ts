@@ -42,7 +42,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const now = Date.now;
   const apps = new AppService(store, now);
   const users = new UserService(store, bus, now);
-  const messages = new MessageService(store, bus, now);
+  const messages = new MessageService(store, bus, now, { sendsPerUserPerSecond: config.userSendRate });
   const services: Services = { store, bus, apps, users, groups: new GroupService(store, now), messages, now };
   const createdDevApp = await ensureDevApp(apps, config.dataDir);
 

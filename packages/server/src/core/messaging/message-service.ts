@@ -30,8 +30,6 @@ export interface MessagingOptions {
   sendsPerUserPerSecond: number;
 }
 
-export const defaultMessagingOptions: MessagingOptions = { sendsPerUserPerSecond: 200 };
-
 const MAX_OBJECT_NAME_BYTES = 64;
 
 /**
@@ -45,8 +43,8 @@ export class MessageService {
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
-    private readonly now: () => number = Date.now,
-    private readonly options: MessagingOptions = defaultMessagingOptions,
+    private readonly now: () => number,
+    private readonly options: MessagingOptions,
   ) {
     this.writer = new WriteBatcher((batch) => store.messages.append(batch));
   }
