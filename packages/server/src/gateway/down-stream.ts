@@ -27,6 +27,8 @@ export function toDownStream(message: StoredMessage, viewer: string): DownStream
     status: downStatus(message.flags),
     msgId: message.uid,
     direction: sentByViewer ? 1 : 2,
+    // Lets the sender's own devices match a synced copy to a send still waiting for its ack.
+    clientUniqueId: sentByViewer && message.clientUniqueId !== undefined ? Number(message.clientUniqueId) : undefined,
     toUserIds: [],
   };
 }

@@ -66,7 +66,11 @@ export class MessageService {
       uid: newMessageUid(),
       conversationType: request.conversationType,
       targetId: request.targetId,
-      conversationKey: conversationKey(request.conversationType, request.senderId, request.targetId),
+      // A system conversation belongs to its recipient: that is whose history it is.
+      conversationKey:
+        request.conversationType === 6
+          ? conversationKey(6, request.targetId, request.senderId)
+          : conversationKey(request.conversationType, request.senderId, request.targetId),
       senderId: request.senderId,
       objectName: request.objectName,
       content: request.content,

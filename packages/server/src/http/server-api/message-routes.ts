@@ -13,7 +13,7 @@ const MAX_MEMBERS_PER_CALL = 1000;
 /** Messages from the Server API are stored and counted, like the official SDK's text messages. */
 const PERSISTED_AND_COUNTED = 3;
 
-const objectName = z.string().min(1).max(64);
+const objectName = z.string().min(1).refine((s) => Buffer.byteLength(s) <= 64, 'must be at most 64 bytes');
 const content = z
   .string()
   .refine((s) => Buffer.byteLength(s) <= MAX_MESSAGE_CONTENT_BYTES, 'must be at most 128 KiB')
@@ -30,15 +30,17 @@ export function groupAndMessageRoutes(services: Services): ApiRoute[] {
     for (const target of targets) {
       if (type === 3) {
         if ((await groups.members(appKey, target)).length === 0) throw ApiError.badParameter(`toGroupId: no group ${target}`);
+      } else if (target === senderId) {
+        // The message service refuses it too, but only after the earlier targets were sent to.
+        throw ApiError.badParameter(`toUserId: ${target} is the sender`);
       } else if (!(await users.get(appKey, target))) {
         throw ApiError.badParameter(`toUserId: ${target} is not registered`);
       }
     }
-    for (const targetId of targets) {
-      const request: SendRequest = { ...base, conversationType: type, targetId };
-      const result = await messages.send(request);
-      if (!result.ok) throw ApiError.badParameter(`${targetId}: ${result.reason}`);
-    }
+    // Sent together, so the write batcher stores them in one transaction.
+    const results = await Promise.all(targets.map((targetId) => messages.send({ ...base, conversationType: type, targetId } satisfies SendRequest)));
+    const failed = results.find((r) => !r.ok);
+    if (failed && !failed.ok) throw ApiError.badParameter(failed.reason);
     return {};
   };
 

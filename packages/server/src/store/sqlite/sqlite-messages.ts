@@ -83,7 +83,8 @@ export function sqliteMessages(db: Database.Database): MessageRepository {
     const cursors = entries.map(({ userId, direction }) => {
       const cursor = bumpHead.get(m.appKey, userId, m.sentTime) as number;
       insertInbox.run(m.appKey, userId, cursor, direction, seq);
-      touchConversation.run(m.appKey, userId, m.conversationType, conversationTargetFor(m, direction), m.sentTime, seq);
+      // Status messages (typing and the like) are not persisted and do not become a conversation's latest.
+      if (m.flags & PERSISTED) touchConversation.run(m.appKey, userId, m.conversationType, conversationTargetFor(m, direction), m.sentTime, seq);
       return { userId, cursor };
     });
     return { message: stripDelivery(m), duplicate: false, cursors };
