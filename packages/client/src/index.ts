@@ -1,0 +1,25 @@
+import { IMClientBase } from './client.js';
+import type { Environment } from './environment.js';
+import { SqliteLocalStoreFactory } from './store/sqlite-store.js';
+import { nodeSocketOpener } from './transport/node-socket.js';
+
+/** Node: SQLite files under `dataDir`, `ws` sockets (optionally through a proxy). */
+const nodeEnvironment: Environment = {
+  defaultPlatform: 'desktop',
+  openSocket: (proxy) => nodeSocketOpener(proxy),
+  storeFactory: (dataDir) => new SqliteLocalStoreFactory(dataDir ?? './parley-data'),
+  // Node has no reliable network events; a failed attempt simply retries on the schedule.
+  watchNetwork: () => () => undefined,
+};
+
+export class IMClient extends IMClientBase {
+  constructor() {
+    super(nodeEnvironment);
+  }
+}
+
+export { IMError } from './client.js';
+export type { ConnectCallback, Conversation, MessageListener, StatusListener } from './client.js';
+export { ConnectionErrorCode, ConnectionStatus, ConversationType, DatabaseOpenStatus } from './enums.js';
+export type { Message, MessageContent } from './messaging/message.js';
+export type { InitOptions, ProxySetting } from './options.js';

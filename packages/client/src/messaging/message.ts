@@ -1,0 +1,37 @@
+import type { LocalMessage } from '../store/local-store.js';
+
+/** A message as the app sees it (SPEC §6). */
+export interface Message {
+  messageUId: string;
+  /** The SDK's idempotent id for a message this device sent. */
+  clientId: string;
+  sentTime: number;
+  senderUserId: string;
+  conversationType: number;
+  targetId: string;
+  objectName: string;
+  content: unknown;
+  /** 1: sent by the current user (on any device); 2: received. */
+  messageDirection: 1 | 2;
+  status: LocalMessage['status'];
+}
+
+export interface MessageContent {
+  objectName: string;
+  content: unknown;
+}
+
+export function toPublicMessage(m: LocalMessage): Message {
+  return {
+    messageUId: m.messageUId,
+    clientId: m.clientId,
+    sentTime: m.sentTime,
+    senderUserId: m.senderUserId,
+    conversationType: m.conversationType,
+    targetId: m.targetId,
+    objectName: m.objectName,
+    content: m.content,
+    messageDirection: m.direction,
+    status: m.status,
+  };
+}

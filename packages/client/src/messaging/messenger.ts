@@ -1,0 +1,160 @@
+import { decodePayload, encodePayload, Topic } from '@parley/protocol';
+import type { RmtpSession } from '../connection/rmtp-session.js';
+import type { LocalMessage, UserStore } from '../store/local-store.js';
+import { toPublicMessage, type Message, type MessageContent } from './message.js';
+import { fromDownStream } from './wire-messages.js';
+
+/** Up-stream flags for an ordinary message: stored and counted as unread. */
+const PERSISTED_AND_COUNTED = 3;
+const SEND_TOPIC: Record<number, string> = { 1: Topic.ppMsgP, 3: Topic.pgMsgP };
+/** Safety net against a server that never says `finished`. */
+const MAX_PAGES_PER_SYNC = 10_000;
+
+export class SendError extends Error {
+  constructor(readonly code: number) {
+    super(`send failed with ${code}`);
+  }
+}
+
+/**
+ * Messages for one user: inbox sync from the stored cursor, duplicate-free delivery to listeners,
+ * and a send queue that survives disconnects. Each queued message carries one client id for its
+ * whole life, so a send retried after a reconnect is stored once by the server.
+ */
+export class Messenger {
+  private session: RmtpSession | undefined;
+  private syncing: Promise<void> | undefined;
+  private syncAgain = false;
+  private flushing: Promise<void> | undefined;
+  private readonly waiting = new Map<string, { resolve: (m: Message) => void; reject: (e: Error) => void }>();
+
+  constructor(
+    private readonly store: UserStore,
+    private readonly userId: string,
+    private readonly deliver: (messages: Message[]) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A (re)connected session: catch up on the inbox first, then send what waited. */
+  async attach(session: RmtpSession): Promise<void> {
+    this.session = session;
+    await this.sync();
+    await this.flush();
+  }
+
+  detach(session: RmtpSession): void {
+    if (this.session === session) this.session = undefined;
+  }
+
+  onNotice(): void {
+    void this.sync().catch(() => undefined);
+  }
+
+  async send(conversationType: number, targetId: string, message: MessageContent): Promise<Message> {
+    const local: LocalMessage = {
+      messageUId: '',
+      clientId: newClientId(),
+      conversationType,
+      targetId,
+      senderUserId: this.userId,
+      objectName: message.objectName,
+      content: message.content,
+      sentTime: this.now(),
+      direction: 1,
+      status: 'sending',
+    };
+    const result = new Promise<Message>((resolve, reject) => this.waiting.set(local.clientId, { resolve, reject }));
+    await this.store.saveMessages([local]);
+    void this.flush();
+    return result;
+  }
+
+  /** Pulls until the server says finished; a notice that arrives meanwhile makes one more round. */
+  sync(): Promise<void> {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return this.syncing;
+    }
+    this.syncing = (async () => {
+      try {
+        do {
+          this.syncAgain = false;
+          await this.pullAll();
+        } while (this.syncAgain);
+      } finally {
+        this.syncing = undefined;
+      }
+    })();
+    return this.syncing;
+  }
+
+  private async pullAll(): Promise<void> {
+    for (let page = 0; page < MAX_PAGES_PER_SYNC; page++) {
+      const session = this.session;
+      if (!session) return;
+      const cursor = await this.store.getSyncCursor();
+      const answer = await session.query(Topic.pullMsg, this.userId, encodePayload('SyncRequestMsg', { syncTime: cursor, ispolling: false, isPullSend: true }));
+      if (answer.status !== 0) return;
+      const result = decodePayload('DownStreamMessages', answer.payload);
+      const fresh = await this.store.saveMessages(result.list.map((m) => fromDownStream(m, this.userId)));
+      // The cursor moves only after the messages are stored, so a crash in between repeats a page
+      // (and the store drops the repeats) rather than skipping one.
+      await this.store.setSyncCursor(result.syncTime);
+      if (fresh.length > 0) this.deliver(fresh.map(toPublicMessage));
+      if (result.finished === true) return;
+    }
+  }
+
+  private flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        for (const pending of await this.store.pendingOutgoing()) {
+          const session = this.session;
+          if (!session) return;
+          await this.publish(session, pending);
+        }
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private async publish(session: RmtpSession, pending: LocalMessage): Promise<void> {
+    const topic = SEND_TOPIC[pending.conversationType];
+    if (!topic) return this.fail(pending, 33003);
+    let answer;
+    try {
+      answer = await session.publish(
+        topic,
+        pending.targetId,
+        encodePayload('UpStreamMessage', {
+          sessionId: PERSISTED_AND_COUNTED,
+          classname: pending.objectName,
+          content: JSON.stringify(pending.content),
+          clientUniqueId: Number(pending.clientId),
+        }),
+      );
+    } catch {
+      // The connection went: the message stays queued and goes out, with the same id, after the reconnect.
+      return;
+    }
+    if (answer.status !== 0) return this.fail(pending, answer.status);
+    await this.store.markSent(pending.clientId, answer.messageUId, answer.sentTime);
+    this.waiting.get(pending.clientId)?.resolve(toPublicMessage({ ...pending, messageUId: answer.messageUId, sentTime: answer.sentTime, status: 'sent' }));
+    this.waiting.delete(pending.clientId);
+  }
+
+  private async fail(pending: LocalMessage, code: number): Promise<void> {
+    await this.store.markFailed(pending.clientId);
+    this.waiting.get(pending.clientId)?.reject(new SendError(code));
+    this.waiting.delete(pending.clientId);
+  }
+}
+
+/** A random id below 2^53: the wire field is a 64-bit integer, and JavaScript numbers must hold it exactly. */
+function newClientId(): string {
+  const high = Math.floor(Math.random() * 2 ** 21);
+  const low = Math.floor(Math.random() * 2 ** 32);
+  return String(high * 2 ** 32 + low);
+}

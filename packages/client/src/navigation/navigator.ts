@@ -1,0 +1,63 @@
+import { ConnectionErrorCode } from '../enums.js';
+
+/** How long a navigation answer is trusted, as RongCloud's SDKs do. */
+export const NAVIGATION_TTL_MS = 2 * 60 * 60 * 1000;
+const NAVIGATION_TIMEOUT_MS = 10_000;
+
+export interface NavigationResult {
+  /** WebSocket base URLs to try, in order (`ws://host:port`). */
+  servers: string[];
+  expiresAt: number;
+}
+
+export class NavigationError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The navigation servers for a token: those after its `@` (RongCloud's convention, separated by
+ * `;`), then the ones given to `init`. A bare `host:port` means plain HTTP here, as Parley's tokens
+ * always carry their scheme.
+ */
+export function navigatorsFor(token: string, configured: readonly string[]): string[] {
+  const at = token.indexOf('@');
+  const fromToken = at === -1 ? [] : token.slice(at + 1).split(';').filter((s) => s.length > 0);
+  const all = [...fromToken, ...configured].map((s) => (/^https?:\/\//.test(s) ? s : `http://${s}`).replace(/\/+$/, ''));
+  return [...new Set(all)];
+}
+
+/**
+ * Asks each navigator in turn which gateways to use. A 401/403 is a verdict on the token (31004)
+ * and stops at once; any other failure moves on to the next navigator, and when none answers the
+ * result is 30007, which the connection retries.
+ */
+export async function navigate(navigators: readonly string[], appKey: string, token: string, now: number): Promise<NavigationResult> {
+  for (const base of navigators) {
+    let response: Response;
+    try {
+      response = await fetch(`${base}/v2/navi.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'RC-Appkey': appKey },
+        body: new URLSearchParams({ token, v: 'parley', platfrom: 'parley' }).toString(),
+        signal: AbortSignal.timeout(NAVIGATION_TIMEOUT_MS),
+      });
+    } catch {
+      continue;
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new NavigationError(ConnectionErrorCode.RC_CONN_TOKEN_INCORRECT, 'navigation refused the token');
+    }
+    if (!response.ok) continue;
+    const body = (await response.json().catch(() => undefined)) as { serverAddr?: { addr?: unknown; protocol?: unknown }[] } | undefined;
+    const servers = (body?.serverAddr ?? [])
+      .filter((s): s is { addr: string; protocol: unknown } => typeof s.addr === 'string' && s.addr.length > 0)
+      .map((s) => `${s.protocol === 6 ? 'wss' : 'ws'}://${s.addr}`);
+    if (servers.length > 0) return { servers, expiresAt: now + NAVIGATION_TTL_MS };
+  }
+  throw new NavigationError(ConnectionErrorCode.RC_NAVI_RESOURCE_ERROR, 'no navigation server answered');
+}

@@ -1,0 +1,25 @@
+/** Options of `init(appKey, options)`. */
+export interface ProxySetting {
+  type: 'socks5' | 'http';
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+}
+
+export interface InitOptions {
+  /** Navigation servers (`http://host:port`), tried after the ones a token names after its `@`. */
+  navigators?: string[];
+  /** Node: the folder for the local SQLite databases (default `./parley-data`). */
+  dataDir?: string;
+  /** The device class for the server's multi-device policy (default: `web` in browsers, `desktop` in Node). */
+  platform?: 'web' | 'desktop' | 'mobile' | 'server';
+  /** A stable id for this device; a random one per client otherwise. */
+  deviceId?: string;
+  /** Node: reach the server through a SOCKS5 or HTTP CONNECT proxy. */
+  proxy?: ProxySetting;
+  /** On a reconnect, be refused (31023) rather than kick a same-class device that logged in meanwhile. */
+  reconnectKickEnable?: boolean;
+  /** Keepalive ping interval in seconds (default 15). */
+  keepAliveSeconds?: number;
+}
