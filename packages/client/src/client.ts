@@ -228,6 +228,7 @@ export class IMClientBase {
   private ensureDriver(setup: Setup, token: string): ConnectionDriver {
     const keepAliveMs = (setup.options.keepAliveSeconds ?? DEFAULT_KEEPALIVE_SECONDS) * 1000;
     const openSocket = this.environment.openSocket(setup.options.proxy);
+    const postForm = this.environment.postForm(setup.options.proxy);
     const driver = new ConnectionDriver({
       attempt: async (isReconnect) => {
         const cached = await this.store?.getNavigation();
@@ -241,6 +242,7 @@ export class IMClientBase {
           isReconnect,
           refuseIfTaken: isReconnect && setup.options.reconnectKickEnable === true,
           openSocket,
+          postForm,
           cachedNavigation: cached,
           now: () => Date.now(),
         });

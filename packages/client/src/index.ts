@@ -1,5 +1,6 @@
 import { IMClientBase } from './client.js';
 import type { Environment } from './environment.js';
+import { nodePostForm } from './navigation/node-http-post.js';
 import { SqliteLocalStoreFactory } from './store/sqlite-store.js';
 import { nodeSocketOpener } from './transport/node-socket.js';
 
@@ -7,6 +8,7 @@ import { nodeSocketOpener } from './transport/node-socket.js';
 const nodeEnvironment: Environment = {
   defaultPlatform: 'desktop',
   openSocket: (proxy) => nodeSocketOpener(proxy),
+  postForm: () => nodePostForm(),
   storeFactory: (dataDir) => new SqliteLocalStoreFactory(dataDir ?? './parley-data'),
   // Node has no reliable network events; a failed attempt simply retries on the schedule.
   watchNetwork: () => () => undefined,

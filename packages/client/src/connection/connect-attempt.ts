@@ -1,5 +1,6 @@
 import { connAckStatusToClientCode, decodeServerFrame, encodeClientFrame, type ConnAckFrame } from '@parley/protocol';
 import { ConnectionErrorCode } from '../enums.js';
+import type { PostForm } from '../navigation/http-post.js';
 import { navigate, NavigationError, navigatorsFor, type NavigationResult } from '../navigation/navigator.js';
 import { TransportError, type FrameSocket, type OpenSocket } from '../transport/frame-socket.js';
 
@@ -15,6 +16,7 @@ export interface AttemptParams {
   isReconnect: boolean;
   refuseIfTaken: boolean;
   openSocket: OpenSocket;
+  postForm: PostForm;
   /** A still-valid navigation answer, if the app has one cached. */
   cachedNavigation: NavigationResult | undefined;
   now: () => number;
@@ -48,7 +50,7 @@ export async function connectAttempt(params: AttemptParams): Promise<AttemptSucc
   let servers = params.cachedNavigation?.servers;
   if (!servers || (params.cachedNavigation?.expiresAt ?? 0) <= params.now()) {
     try {
-      navigation = await navigate(navigatorsFor(params.token, params.navigators), params.appKey, params.token, params.now());
+      navigation = await navigate(params.postForm, navigatorsFor(params.token, params.navigators), params.appKey, params.token, params.now());
     } catch (error) {
       if (error instanceof NavigationError) throw new AttemptError(error.code, error.message);
       throw error;

@@ -1,4 +1,5 @@
 import { ConnectionErrorCode } from '../enums.js';
+import type { PostForm } from './http-post.js';
 
 /** How long a navigation answer is trusted, as RongCloud's SDKs do. */
 export const NAVIGATION_TTL_MS = 2 * 60 * 60 * 1000;
@@ -36,28 +37,37 @@ export function navigatorsFor(token: string, configured: readonly string[]): str
  * and stops at once; any other failure moves on to the next navigator, and when none answers the
  * result is 30007, which the connection retries.
  */
-export async function navigate(navigators: readonly string[], appKey: string, token: string, now: number): Promise<NavigationResult> {
+export async function navigate(post: PostForm, navigators: readonly string[], appKey: string, token: string, now: number): Promise<NavigationResult> {
   for (const base of navigators) {
-    let response: Response;
+    let response: { status: number; body: string };
     try {
-      response = await fetch(`${base}/v2/navi.json`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'RC-Appkey': appKey },
-        body: new URLSearchParams({ token, v: 'parley', platfrom: 'parley' }).toString(),
-        signal: AbortSignal.timeout(NAVIGATION_TIMEOUT_MS),
-      });
+      response = await post(
+        `${base}/v2/navi.json`,
+        { 'content-type': 'application/x-www-form-urlencoded', 'RC-Appkey': appKey },
+        new URLSearchParams({ token, v: 'parley', platfrom: 'parley' }).toString(),
+        NAVIGATION_TIMEOUT_MS,
+      );
     } catch {
       continue;
     }
     if (response.status === 401 || response.status === 403) {
       throw new NavigationError(ConnectionErrorCode.RC_CONN_TOKEN_INCORRECT, 'navigation refused the token');
     }
-    if (!response.ok) continue;
-    const body = (await response.json().catch(() => undefined)) as { serverAddr?: { addr?: unknown; protocol?: unknown }[] } | undefined;
-    const servers = (body?.serverAddr ?? [])
-      .filter((s): s is { addr: string; protocol: unknown } => typeof s.addr === 'string' && s.addr.length > 0)
-      .map((s) => `${s.protocol === 6 ? 'wss' : 'ws'}://${s.addr}`);
+    if (response.status !== 200) continue;
+    const servers = serversIn(response.body);
     if (servers.length > 0) return { servers, expiresAt: now + NAVIGATION_TTL_MS };
   }
   throw new NavigationError(ConnectionErrorCode.RC_NAVI_RESOURCE_ERROR, 'no navigation server answered');
+}
+
+function serversIn(body: string): string[] {
+  let parsed: { serverAddr?: { addr?: unknown; protocol?: unknown }[] } | undefined;
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    return [];
+  }
+  return (Array.isArray(parsed?.serverAddr) ? parsed.serverAddr : [])
+    .filter((s): s is { addr: string; protocol: unknown } => typeof s?.addr === 'string' && s.addr.length > 0)
+    .map((s) => `${s.protocol === 6 ? 'wss' : 'ws'}://${s.addr}`);
 }

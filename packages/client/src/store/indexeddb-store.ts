@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The tests' tsconfig has no DOM lib: this browser-only file names the lib it is written against.
 import {
   LocalStoreClosedError,
   LocalStoreOpenError,
@@ -50,12 +52,7 @@ export class IndexedDbLocalStoreFactory implements LocalStoreFactory {
       request.onupgradeneeded = (event) => {
         for (const upgrade of schema.slice(event.oldVersion)) upgrade(request.result);
       };
-      request.onsuccess = () => {
-        const db = request.result;
-        // Another tab wants a newer schema: step aside rather than block it.
-        db.onversionchange = () => db.close();
-        resolve(db);
-      };
+      request.onsuccess = () => resolve(request.result);
       request.onerror = () => fail(request.error);
     });
   }
@@ -118,7 +115,10 @@ class IndexedDbUserStore implements UserStore {
   readonly persistent = true;
   private closed = false;
 
-  constructor(private readonly db: IDBDatabase) {}
+  constructor(private readonly db: IDBDatabase) {
+    // Another tab wants a newer schema: step aside rather than block it.
+    db.onversionchange = () => void this.close();
+  }
 
   async saveMessages(messages: LocalMessage[]): Promise<LocalMessage[]> {
     if (messages.length === 0) return [];
@@ -254,7 +254,10 @@ class IndexedDbUserStore implements UserStore {
 class IndexedDbMetaStore implements MetaStore {
   private closed = false;
 
-  constructor(private readonly db: IDBDatabase) {}
+  constructor(private readonly db: IDBDatabase) {
+    // Another tab wants a newer schema: step aside rather than block it.
+    db.onversionchange = () => void this.close();
+  }
 
   async userIdForToken(token: string): Promise<string | undefined> {
     const digest = await tokenDigest(token);

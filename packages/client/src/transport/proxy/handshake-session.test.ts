@@ -68,11 +68,4 @@ describe('HandshakeSession', () => {
     expect(error).toBeInstanceOf(ProxyUnavailableError);
     expect(error).toMatchObject({ reason: 'protocol-error', message: expect.stringMatching(/incomplete after 8 bytes/) });
   });
-
-  it('surfaces an error thrown while building the first request from start()', () => {
-    function* unbuildable(): Handshake {
-      throw new RangeError('target cannot be expressed');
-    }
-    expect(() => new HandshakeSession(unbuildable()).start()).toThrow(RangeError);
-  });
 });
