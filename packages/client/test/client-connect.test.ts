@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionErrorCode as Code, ConnectionStatus, DatabaseOpenStatus, IMClient, type ConnectCallback } from '@parley/client';
 import { callServerApi, type Credentials } from '../../server/test/support/server-api-client.js';
@@ -189,5 +191,34 @@ describe('@parley/client sessions ended by the server', () => {
     expect(codes).toContain(Code.RC_DISCONN_USER_BLOCKED);
     await new Promise((r) => setTimeout(r, 1000));
     expect(c.getCurrentConnectionStatus()).toBe(ConnectionStatus.CONN_USER_BLOCKED);
+  });
+});
+
+describe('@parley/client local database and navigation cache', () => {
+  it('reports DATABASE_OPEN_ERROR when the database cannot open, and carries on without it', async () => {
+    const blocker = join(dataDir.path, 'not-a-directory');
+    writeFileSync(blocker, 'x');
+    const c = client(dev.appKey, { dataDir: join(blocker, 'inside') });
+    const o = outcome();
+    c.connect(await tokenFor('c-nodb'), 10, 'c-nodb', o.callback);
+    expect(await o.result).toEqual({ ok: true, userId: 'c-nodb' });
+    expect(o.events).toEqual([`db:${DatabaseOpenStatus.DATABASE_OPEN_ERROR}`, 'success:c-nodb']);
+  });
+
+  it('connects with no navigation round trip when the user is known and the cache is warm', async () => {
+    const navigations = async () => {
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      const line = metrics.split('\n').find((l) => l.startsWith('parley_http_requests_total{method="POST",route="/v2/navi.json",status="200"}'));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const token = await tokenFor('c-cache');
+    const first = client();
+    await first.connectAsync(token, 0, 'c-cache');
+    first.disconnect();
+    const before = await navigations();
+    const second = client();
+    await second.connectAsync(token, 0, 'c-cache');
+    expect(await navigations()).toBe(before);
+    expect(second.getCurrentConnectionStatus()).toBe(ConnectionStatus.CONNECTED);
   });
 });

@@ -77,11 +77,13 @@ class MemoryUserStore implements UserStore {
     const data = this.open();
     const stored = data.byClientId.get(clientId);
     if (!stored) return;
-    const copy = data.byMessageUId.get(messageUId);
-    if (copy && copy !== stored) data.byClientId.delete(copy.message.clientId);
     if (stored.message.messageUId !== '') data.byMessageUId.delete(stored.message.messageUId);
+    if (messageUId !== '') {
+      const copy = data.byMessageUId.get(messageUId);
+      if (copy && copy !== stored) data.byClientId.delete(copy.message.clientId);
+      data.byMessageUId.set(messageUId, stored);
+    }
     stored.message = { ...stored.message, messageUId, sentTime, status: 'sent' };
-    data.byMessageUId.set(messageUId, stored);
     // The server's time may reorder the conversation, and the dropped copy may have been its latest.
     this.refreshLatest(stored.message.conversationType, stored.message.targetId);
   }

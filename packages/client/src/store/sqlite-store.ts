@@ -229,8 +229,9 @@ class SqliteUserStore implements UserStore {
         | { seq: number; conversationType: number; targetId: string }
         | undefined;
       if (!found) return;
-      statements.deleteCopy.run({ messageUId, seq: found.seq });
-      statements.markSent.run({ messageUId, sentTime, seq: found.seq });
+      const uid = messageUId === '' ? null : messageUId;
+      statements.deleteCopy.run({ messageUId: uid, seq: found.seq });
+      statements.markSent.run({ messageUId: uid, sentTime, seq: found.seq });
       // The server's time may reorder the conversation, and the dropped copy may have been its latest.
       statements.refreshLatest.run({ conversationType: found.conversationType, targetId: found.targetId });
     })();

@@ -270,10 +270,11 @@ describe.each(backends)('$name local store', (backend) => {
     });
 
     it('markSent with an empty UID drops no other unacked message', async () => {
-      await alice.saveMessages([outgoing('c1', 1000), outgoing('c2', 1001)]);
-      await alice.markSent('c1', '', 1002);
-      expect(clientIds(await alice.getHistory(PRIVATE, 'bob', 0, 10))).toEqual(['c1', 'c2']);
-      expect(clientIds(await alice.pendingOutgoing())).toEqual(['c2']);
+      await alice.saveMessages([outgoing('c1', 1000), outgoing('c2', 1001), outgoing('c3', 1002)]);
+      await alice.markSent('c1', '', 1003);
+      await alice.markSent('c2', '', 1004);
+      expect(clientIds(await alice.getHistory(PRIVATE, 'bob', 0, 10))).toEqual(['c2', 'c1', 'c3']);
+      expect(clientIds(await alice.pendingOutgoing())).toEqual(['c3']);
     });
 
     it('markFailed leaves a sent message sent; both ignore unknown clientIds', async () => {

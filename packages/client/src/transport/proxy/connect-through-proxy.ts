@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { HandshakeSession } from './handshake-session.js';
+import { HandshakeSession, type HandshakeProgress } from './handshake-session.js';
 import { httpConnectHandshake } from './http-connect-handshake.js';
 import { proxyCredentials, validateProxyOptions, type ProxyOptions, type ProxyTarget } from './proxy-options.js';
 import { ProxyUnavailableError } from './proxy-unavailable-error.js';
@@ -18,8 +18,9 @@ export const DEFAULT_PROXY_TIMEOUT_MS = 10_000;
 
 /**
  * Opens a TCP connection to the proxy and asks it for a tunnel to `target`. Resolves with that socket,
- * positioned at the first byte from the target (ready for the WebSocket handshake); it is paused and
- * has no listeners left, so the caller attaches its own, error listener included.
+ * positioned at the first byte from the target (ready for the WebSocket handshake). None of our
+ * listeners remain on it: the caller attaches its own, an 'error' listener included, and data flows
+ * once it listens for 'data'.
  *
  * Rejects with {@link ProxyUnavailableError} when the proxy cannot be reached, refuses, misbehaves or
  * is too slow; with a TypeError or RangeError for options or a target the protocol cannot carry.
@@ -63,6 +64,13 @@ export async function connectThroughProxy(
       reject(error);
     };
 
+    const succeed = (tunnelBytes: Buffer): void => {
+      settled = true;
+      stopListening();
+      if (tunnelBytes.length > 0) socket.unshift(tunnelBytes);
+      resolve(socket);
+    };
+
     const onConnect = (): void => {
       connected = true;
       socket.write(firstRequest);
@@ -72,7 +80,7 @@ export async function connectThroughProxy(
     const onReadable = (): void => {
       let chunk: Buffer | null;
       while (!settled && (chunk = socket.read() as Buffer | null) !== null) {
-        let progress;
+        let progress: HandshakeProgress;
         try {
           progress = session.receive(chunk);
         } catch (error) {
@@ -81,10 +89,7 @@ export async function connectThroughProxy(
         }
         for (const request of progress.send) socket.write(request);
         if (progress.established) {
-          settled = true;
-          stopListening();
-          if (progress.tunnelBytes.length > 0) socket.unshift(progress.tunnelBytes);
-          resolve(socket);
+          succeed(progress.tunnelBytes);
           return;
         }
       }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connectThroughProxy, type ConnectThroughProxyOptions } from './connect-through-proxy.js';
 import type { ProxyOptions } from './proxy-options.js';
@@ -63,7 +64,8 @@ class SecureProxyTunnelAgent extends https.Agent {
   override createConnection(request: http.ClientRequestArgs, callback: ConnectionCallback): undefined {
     openTunnel(this.proxy, request, this.tunnelOptions).then(
       (tunnel) => {
-        // https.Agent's createConnection starts TLS on `socket` when one is given (tls.connect does).
+        // https.Agent's own createConnection is tls.connect (plus TLS session reuse), which runs TLS over
+        // `socket` when given one. It always returns that TLS socket; the `??` only satisfies its typing.
         const secureRequest: http.ClientRequestArgs & { socket: Duplex } = { ...request, socket: tunnel };
         callback(null, super.createConnection(secureRequest) ?? undefined);
       },
@@ -73,7 +75,8 @@ class SecureProxyTunnelAgent extends https.Agent {
   }
 }
 
-function openTunnel(proxy: ProxyOptions, request: http.ClientRequestArgs, options: ConnectThroughProxyOptions) {
-  // http.Agent fills in host and port from the request (for `ws`, the WebSocket URL's).
+function openTunnel(proxy: ProxyOptions, request: http.ClientRequestArgs, options: ConnectThroughProxyOptions): Promise<net.Socket> {
+  // http.ClientRequest always fills in host (defaulting to localhost, as here) and port; with `ws` they
+  // are the WebSocket URL's.
   return connectThroughProxy(proxy, { host: request.host ?? 'localhost', port: Number(request.port) }, options);
 }
