@@ -71,7 +71,14 @@ describe('@parley/client browser bundle', () => {
     const aliceToken = await token('br-alice');
     const result = await page.evaluate(
       async ({ appKey, token }) => {
-        const { IMClient } = (window as unknown as { parley: { IMClient: new () => any } }).parley;
+        type PageClient = {
+          init(appKey: string): void;
+          addMessageListener(fn: (messages: unknown[]) => void): void;
+          connect(token: string, timeLimit: number, cb: { onDatabaseOpened(s: number): void; onSuccess(u: string): void; onError(c: number): void }): void;
+          sendMessage(type: number, target: string, m: { objectName: string; content: unknown }): Promise<{ messageUId: string }>;
+          getCurrentConnectionStatus(): number;
+        };
+        const { IMClient } = (window as unknown as { parley: { IMClient: new () => PageClient } }).parley;
         const client = new IMClient();
         client.init(appKey);
         const received: unknown[] = [];
@@ -86,7 +93,7 @@ describe('@parley/client browser bundle', () => {
           }),
         );
         const sent = await client.sendMessage(1, 'br-bob', { objectName: 'RC:TxtMsg', content: { content: 'from chromium' } });
-        return { userId, events, sentUid: sent.messageUId as string, status: client.getCurrentConnectionStatus() as number };
+        return { userId, events, sentUid: sent.messageUId, status: client.getCurrentConnectionStatus() };
       },
       { appKey: dev.appKey, token: aliceToken },
     );

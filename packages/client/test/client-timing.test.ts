@@ -68,12 +68,11 @@ describe('@parley/client time limits', () => {
     const result = new Promise<string>((resolve, reject) => c.connect(token, 0, { onSuccess: resolve, onError: (code) => reject(new Error(`error ${code}`)) }));
     await new Promise((r) => setTimeout(r, 3000));
     expect(c.getCurrentConnectionStatus()).toBe(ConnectionStatus.CONNECTING);
-    let server: ServerProcess | undefined;
+    const server: ServerProcess = await spawnServer(['--port', String(port), '--data-dir', serverDir]);
     cleanups.push(async () => {
-      server?.child.kill('SIGKILL');
-      await server?.exited;
+      server.child.kill('SIGKILL');
+      await server.exited;
     });
-    server = await spawnServer(['--port', String(port), '--data-dir', serverDir]);
     expect(await result).toBe('late-user');
   });
 });

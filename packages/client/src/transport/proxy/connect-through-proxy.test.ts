@@ -153,6 +153,8 @@ interface FakeProxyBehaviour {
   refuseTarget?: boolean;
   /** Send handshake replies one byte per write, with pauses, so they arrive in pieces. */
   replyByteByByte?: boolean;
+  /** Wait this long before each handshake reply. */
+  replyDelayMs?: number;
   /** Instead of connecting to the target, send these bytes in the same write as the success reply, then end. */
   tunnelBytesThenEnd?: string;
 }
@@ -173,6 +175,7 @@ async function startFakeProxy(type: ProxyOptions['type'], behaviour: FakeProxyBe
 }
 
 async function sendReply(client: net.Socket, reply: Buffer, behaviour: FakeProxyBehaviour): Promise<void> {
+  if (behaviour.replyDelayMs !== undefined) await sleep(behaviour.replyDelayMs);
   if (!behaviour.replyByteByByte) {
     client.write(reply);
     return;
@@ -395,6 +398,19 @@ describe.each(['socks5', 'http'] as const)('through a %s proxy', (type) => {
     const proxy = await startFakeProxy(type, { tunnelBytesThenEnd: 'first bytes from the target' });
     const socket = await connectThroughProxy(proxyOptions(type, proxy), { host: 'localhost', port: 9 });
     await expect(readToEnd(socket)).resolves.toBe('first bytes from the target');
+  });
+
+  it('a WebSocket terminated while the proxy is still answering leaves no connection open', async () => {
+    const proxy = await startFakeProxy(type, { replyDelayMs: 100 });
+    const url = `ws://localhost:${echoServer.port}/`;
+    const socket = new WebSocket(url, webSocketOptionsForProxy(proxyOptions(type, proxy), url));
+    socket.on('error', () => undefined); // terminating before 'open' reports an error, expected here
+    const closed = closeOf(socket);
+    await expect.poll(() => proxy.connections.size).toBeGreaterThan(0);
+    socket.terminate();
+    await closed;
+    // The tunnel still opens after the WebSocket is gone; the http agent then destroys it.
+    await expect.poll(() => proxy.connections.size).toBe(0);
   });
 
   it('a wrong password is refused-auth', async () => {

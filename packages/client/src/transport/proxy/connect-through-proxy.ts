@@ -63,7 +63,6 @@ export async function connectThroughProxy(
       socket.destroy();
       reject(error);
     };
-
     const succeed = (tunnelBytes: Buffer): void => {
       settled = true;
       stopListening();
