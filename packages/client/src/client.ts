@@ -11,6 +11,7 @@ import type { InitOptions } from './options.js';
 import { MemoryLocalStoreFactory } from './store/memory-store.js';
 import { isStorableUserId, type LocalConversation, type MetaStore, type UserStore } from './store/local-store.js';
 import { decodePayload, encodePayload, Topic } from '@parley/protocol';
+import { validateProxyOptions } from './transport/proxy/proxy-options.js';
 
 export interface ConnectCallback {
   /** Once per connect, before onSuccess; before any network I/O when the user is known locally. */
@@ -71,8 +72,10 @@ export class IMClientBase {
 
   constructor(private readonly environment: Environment) {}
 
+  /** Throws an IMError (33003) for a missing App Key or a malformed proxy setting. */
   init(appKey: string, options: InitOptions = {}): void {
     if (typeof appKey !== 'string' || appKey.length === 0) throw new IMError(Code.RC_INVALID_PARAMETER);
+    if (options.proxy !== undefined && validateProxyOptions(options.proxy) !== undefined) throw new IMError(Code.RC_INVALID_PARAMETER);
     const factory = this.environment.storeFactory(options.dataDir);
     this.setup = {
       appKey,

@@ -106,3 +106,18 @@ describe('@parley/client reconnect-kick', () => {
     expect(phone2.getCurrentConnectionStatus()).toBe(ConnectionStatus.CONNECTED);
   });
 });
+
+describe('@parley/client proxy', () => {
+  it('ends the attempt with 31028 when the proxy is unreachable, without retrying', async () => {
+    const closedPort = await freePort();
+    const c = newClient('anyappkey00000', { navigators: ['http://127.0.0.1:9'], proxy: { type: 'socks5', host: '127.0.0.1', port: closedPort } });
+    const code = await new Promise<number>((resolve) => c.connect('sometoken@', 0, { onSuccess: () => resolve(0), onError: resolve }));
+    expect(code).toBe(Code.RC_CONN_PROXY_UNAVAILABLE);
+    expect(c.getCurrentConnectionStatus()).toBe(ConnectionStatus.UNCONNECTED);
+  });
+
+  it('refuses a malformed proxy setting at init with 33003', () => {
+    const c = new IMClient();
+    expect(() => c.init('appkey', { proxy: { type: 'socks5', host: '', port: 1080 } })).toThrow(expect.objectContaining({ code: Code.RC_INVALID_PARAMETER }));
+  });
+});

@@ -1,4 +1,5 @@
 import { ConnectionErrorCode } from '../enums.js';
+import { TransportError } from '../transport/frame-socket.js';
 import type { PostForm } from './http-post.js';
 
 /** How long a navigation answer is trusted, as RongCloud's SDKs do. */
@@ -47,7 +48,11 @@ export async function navigate(post: PostForm, navigators: readonly string[], ap
         new URLSearchParams({ token, v: 'parley', platfrom: 'parley' }).toString(),
         NAVIGATION_TIMEOUT_MS,
       );
-    } catch {
+    } catch (error) {
+      // The app's proxy is the problem, not this navigator: every other one would fail the same way.
+      if (error instanceof TransportError && error.code === ConnectionErrorCode.RC_CONN_PROXY_UNAVAILABLE) {
+        throw new NavigationError(error.code, error.message);
+      }
       continue;
     }
     if (response.status === 401 || response.status === 403) {

@@ -1,13 +1,15 @@
 import WebSocket from 'ws';
 import { ConnectionErrorCode } from '../enums.js';
 import type { ProxySetting } from '../options.js';
+import { ProxyUnavailableError } from './proxy/connect-through-proxy.js';
+import { webSocketOptionsForProxy } from './proxy/websocket-through-proxy.js';
 import { TransportError, type FrameSocket, type OpenSocket } from './frame-socket.js';
 
 /** Node: a `ws` client socket, through a proxy when one is set. */
 export function nodeSocketOpener(proxy: ProxySetting | undefined): OpenSocket {
   return (url) =>
     new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 10_000 });
+      const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 10_000, ...(proxy && webSocketOptionsForProxy(proxy, url)) });
       let opened = false;
       const socket: FrameSocket = {
         send: (data) => ws.send(data),
@@ -21,7 +23,10 @@ export function nodeSocketOpener(proxy: ProxySetting | undefined): OpenSocket {
       });
       ws.on('message', (data: Buffer) => socket.onFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
       ws.on('error', (error: Error & { code?: number }) => {
-        if (!opened) reject(error instanceof TransportError ? error : new TransportError(ConnectionErrorCode.RC_SOCKET_DISCONNECTED, error.message));
+        if (opened) return;
+        // A proxy that cannot be used is the app's setting, not the network: 31028 ends the attempt.
+        const code = error instanceof ProxyUnavailableError ? ConnectionErrorCode.RC_CONN_PROXY_UNAVAILABLE : ConnectionErrorCode.RC_SOCKET_DISCONNECTED;
+        reject(new TransportError(code, error.message));
       });
       ws.on('close', () => {
         if (opened) socket.onClose();

@@ -389,6 +389,17 @@ describe.each(['socks5', 'http'] as const)('through a %s proxy', (type) => {
     await expect(pingThroughProxy(url, proxyOptions(type, proxy, CREDENTIALS), { ca: TLS_CERTIFICATE })).resolves.toBe('echo:ping');
   });
 
+  it('a wss:// WebSocket with TLS options tls.connect refuses fails, and closes the tunnel', async () => {
+    const proxy = await startFakeProxy(type);
+    const url = `wss://localhost:${secureEchoServer.port}/`;
+    const socket = new WebSocket(url, { ...webSocketOptionsForProxy(proxyOptions(type, proxy), url), ciphers: 'no-such-cipher' });
+    const closed = closeOf(socket);
+    const [error] = (await once(socket, 'error')) as [Error];
+    expect(error.message).toMatch(/no cipher match/);
+    await closed;
+    await expect.poll(() => proxy.connections.size).toBe(0);
+  });
+
   it('replies that arrive a byte at a time are reassembled', async () => {
     const proxy = await startFakeProxy(type, { credentials: CREDENTIALS, replyByteByByte: true });
     await expect(pingThroughProxy(`ws://localhost:${echoServer.port}/`, proxyOptions(type, proxy, CREDENTIALS))).resolves.toBe('echo:ping');

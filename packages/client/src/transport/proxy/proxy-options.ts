@@ -21,7 +21,6 @@ export interface ProxyCredentials {
 // RFC 1929 carries each of the username and the password behind a one-byte length (1 to 255).
 const SOCKS5_MAX_CREDENTIAL_BYTES = 255;
 
-
 /**
  * Checks options that come from application code (possibly plain JavaScript) before they are used.
  * Returns a sentence describing the first problem found, or undefined when the options are usable.
@@ -30,12 +29,12 @@ export function validateProxyOptions(options: unknown): string | undefined {
   if (typeof options !== 'object' || options === null) return 'proxy must be an object { type, host, port }';
   const { type, host, port, username, password } = options as Record<string, unknown>;
 
-  if (type !== 'socks5' && type !== 'http') return `proxy.type must be 'socks5' or 'http' (got ${describe(type)})`;
+  if (type !== 'socks5' && type !== 'http') return `proxy.type must be 'socks5' or 'http' (got ${shown(type)})`;
   if (typeof host !== 'string' || host.length === 0) return 'proxy.host must be a non-empty string';
   if (/\s/.test(host) || hasControlCharacter(host)) return 'proxy.host must not contain whitespace or control characters';
   if (host.startsWith('[')) return 'proxy.host takes an IPv6 address without brackets (e.g. "::1")';
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    return `proxy.port must be an integer from 1 to 65535 (got ${describe(port)})`;
+    return `proxy.port must be an integer from 1 to 65535 (got ${shown(port)})`;
   }
 
   if (username === undefined && password === undefined) return undefined;
@@ -78,6 +77,6 @@ export function hasControlCharacter(text: string): boolean {
   return false;
 }
 
-function describe(value: unknown): string {
+function shown(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

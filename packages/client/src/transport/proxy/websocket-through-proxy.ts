@@ -62,15 +62,23 @@ class SecureProxyTunnelAgent extends https.Agent {
   }
 
   override createConnection(request: http.ClientRequestArgs, callback: ConnectionCallback): undefined {
-    openTunnel(this.proxy, request, this.tunnelOptions).then(
-      (tunnel) => {
+    openTunnel(this.proxy, request, this.tunnelOptions)
+      .then((tunnel) => {
         // https.Agent's own createConnection is tls.connect (plus TLS session reuse), which runs TLS over
         // `socket` when given one. It always returns that TLS socket; the `??` only satisfies its typing.
         const secureRequest: http.ClientRequestArgs & { socket: Duplex } = { ...request, socket: tunnel };
-        callback(null, super.createConnection(secureRequest) ?? undefined);
-      },
-      (error: Error) => callback(error),
-    );
+        try {
+          return super.createConnection(secureRequest) ?? undefined;
+        } catch (error) {
+          // tls.connect throws on unusable TLS options (say, a malformed `ca`): fail the request with that.
+          tunnel.destroy();
+          throw error;
+        }
+      })
+      .then(
+        (secureSocket) => callback(null, secureSocket),
+        (error: Error) => callback(error),
+      );
     return undefined;
   }
 }
