@@ -34,8 +34,28 @@ export interface PresenceRegistry {
   sessionsOf(appKey: string, userId: string): Promise<SessionEntry[]>;
 }
 
+/** A gateway node as navigation sees it. */
+export interface NodeInfo {
+  nodeId: string;
+  /** `host:port` clients reach the node's gateway at. */
+  address: string;
+  /** 5 = ws, 6 = wss, as navigation answers number them. */
+  protocol: 5 | 6;
+  connections: number;
+}
+
+export interface NodeRegistry {
+  /** Says this node is alive (with its current load) for the next `ttlMs`; repeated periodically. */
+  announce(node: NodeInfo, ttlMs: number): Promise<void>;
+  /** Forgets a node at once (graceful shutdown). */
+  withdraw(nodeId: string): Promise<void>;
+  /** Nodes whose last announcement has not expired, least loaded first. */
+  live(): Promise<NodeInfo[]>;
+}
+
 export interface Bus {
   readonly presence: PresenceRegistry;
+  readonly nodes: NodeRegistry;
   publish(event: BusEvent): Promise<void>;
   subscribe(listener: (event: BusEvent) => void): () => void;
   /**

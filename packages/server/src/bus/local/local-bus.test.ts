@@ -45,4 +45,16 @@ describe('local bus', () => {
     await bus.publish({ kind: 'drop-user', appKey: 'a', userId: 'v', reason: 'user-blocked' });
     expect(seen).toEqual([{ kind: 'drop-user', appKey: 'a', userId: 'u', reason: 'user-blocked' }]);
   });
+
+  it('lists live nodes least loaded first and forgets expired or withdrawn ones', async () => {
+    const c = clock();
+    const bus = createLocalBus(c.now);
+    await bus.nodes.announce({ nodeId: 'a', address: 'h:1', protocol: 5, connections: 10 }, 1000);
+    await bus.nodes.announce({ nodeId: 'b', address: 'h:2', protocol: 5, connections: 3 }, 3000);
+    await bus.nodes.announce({ nodeId: 'c', address: 'h:3', protocol: 5, connections: 7 }, 3000);
+    expect((await bus.nodes.live()).map((n) => n.nodeId)).toEqual(['b', 'c', 'a']);
+    c.advance(1000);
+    await bus.nodes.withdraw('c');
+    expect((await bus.nodes.live()).map((n) => n.nodeId)).toEqual(['b']);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Bus, BusEvent, PresenceRegistry, SessionEntry } from '../bus.js';
+import type { Bus, BusEvent, NodeInfo, NodeRegistry, PresenceRegistry, SessionEntry } from '../bus.js';
 
 /** Caps that keep in-memory maps bounded whatever the traffic. */
 const MAX_BUCKETS = 100_000;
@@ -9,6 +9,7 @@ export function createLocalBus(now: () => number = Date.now): Bus {
   const listeners = new Set<(event: BusEvent) => void>();
   return {
     presence: localPresence(),
+    nodes: localNodes(now),
     publish: async (event) => {
       for (const listener of listeners) listener(event);
     },
@@ -45,6 +46,25 @@ function localPresence(): PresenceRegistry {
     },
     sessionsOf: async (appKey, userId) =>
       [...(byUser.get(userKey(appKey, userId)) ?? [])].map((id) => bySession.get(id)).filter((e) => e !== undefined),
+  };
+}
+
+function localNodes(now: () => number): NodeRegistry {
+  const nodes = new Map<string, { node: NodeInfo; until: number }>();
+  return {
+    announce: async (node, ttlMs) => {
+      nodes.set(node.nodeId, { node, until: now() + ttlMs });
+    },
+    withdraw: async (nodeId) => {
+      nodes.delete(nodeId);
+    },
+    live: async () => {
+      const t = now();
+      return [...nodes.values()]
+        .filter((n) => n.until > t)
+        .map((n) => n.node)
+        .sort((a, b) => a.connections - b.connections);
+    },
   };
 }
 
