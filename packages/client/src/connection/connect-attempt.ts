@@ -46,17 +46,26 @@ export class AttemptError extends Error {
  * opens, a CONNECT frame with the token (never in the URL), and the CONNACK verdict.
  */
 export async function connectAttempt(params: AttemptParams): Promise<AttemptSuccess> {
-  let navigation: NavigationResult | undefined;
-  let servers = params.cachedNavigation?.servers;
-  if (!servers || (params.cachedNavigation?.expiresAt ?? 0) <= params.now()) {
+  const cached = params.cachedNavigation;
+  if (cached && cached.servers.length > 0 && cached.expiresAt > params.now()) {
     try {
-      navigation = await navigate(params.postForm, navigatorsFor(params.token, params.navigators), params.appKey, params.token, params.now());
+      return { ...(await connectToAny(cached.servers, params)), navigation: undefined };
     } catch (error) {
-      if (error instanceof NavigationError) throw new AttemptError(error.code, error.message);
-      throw error;
+      // Every cached gateway is gone (a node died, the cluster changed): ask navigation afresh.
+      if (!(error instanceof AttemptError) || error.code !== ConnectionErrorCode.RC_SOCKET_DISCONNECTED) throw error;
     }
-    servers = navigation.servers;
   }
+  let navigation: NavigationResult;
+  try {
+    navigation = await navigate(params.postForm, navigatorsFor(params.token, params.navigators), params.appKey, params.token, params.now());
+  } catch (error) {
+    if (error instanceof NavigationError) throw new AttemptError(error.code, error.message);
+    throw error;
+  }
+  return { ...(await connectToAny(navigation.servers, params)), navigation };
+}
+
+async function connectToAny(servers: readonly string[], params: AttemptParams): Promise<Omit<AttemptSuccess, 'navigation'>> {
   let lastError: AttemptError = new AttemptError(ConnectionErrorCode.RC_SOCKET_DISCONNECTED, 'no gateway to try');
   for (const server of servers) {
     let socket: FrameSocket;
@@ -73,7 +82,7 @@ export async function connectAttempt(params: AttemptParams): Promise<AttemptSucc
       socket.close();
       throw new AttemptError(connAckStatusToClientCode(ack.status) ?? ConnectionErrorCode.UNKNOWN, `CONNACK status ${ack.status}`);
     }
-    return { socket, userId: ack.session.userId, navigation, earlyFrames };
+    return { socket, userId: ack.session.userId, earlyFrames };
   }
   throw lastError;
 }
