@@ -16,6 +16,8 @@ export interface ServerConfig {
   retentionDays: number;
   /** Messages per second one user may send from clients (a burst of twice that). */
   userSendRate: number;
+  /** WebSocket handshakes per second allowed from one IP address (a burst of twice that). */
+  handshakeRate: number;
 }
 
 const envTwins = {
@@ -29,6 +31,7 @@ const envTwins = {
   'log-level': 'PARLEY_LOG_LEVEL',
   'retention-days': 'PARLEY_RETENTION_DAYS',
   'user-send-rate': 'PARLEY_USER_SEND_RATE',
+  'handshake-rate': 'PARLEY_HANDSHAKE_RATE',
 } as const;
 
 export type FlagName = keyof typeof envTwins;
@@ -51,6 +54,7 @@ const schema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   retentionDays: z.coerce.number().min(1).max(3650).default(7),
   userSendRate: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  handshakeRate: z.coerce.number().int().min(1).max(1_000_000).default(200),
 });
 
 export class ConfigError extends Error {}
@@ -69,6 +73,7 @@ export function resolveConfig(values: Partial<Record<FlagName, string>>, env: No
     logLevel: pick('log-level'),
     retentionDays: pick('retention-days'),
     userSendRate: pick('user-send-rate'),
+    handshakeRate: pick('handshake-rate'),
   });
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -78,8 +78,8 @@ describe('exactly-once inbox delivery, single node', () => {
     cleanups.push(() => sender.close());
     await sender.connect(server.devApp.appKey, await tokenFor(server.url, server.devApp, 'retry-a'));
     await tokenFor(server.url, server.devApp, 'retry-b');
-    const first = await sendNumbered(sender, 'ppMsgP', 'retry-b', 1);
-    const again = await sendNumbered(sender, 'ppMsgP', 'retry-b', 1);
+    const first = await sendNumbered(sender, 'ppMsgP', 'retry-b', 1, { clientIdBase: 7_000 });
+    const again = await sendNumbered(sender, 'ppMsgP', 'retry-b', 1, { clientIdBase: 7_000 });
     expect(again[0]!.uid).toBe(first[0]!.uid);
     const page = await server.services.messages.pull(server.devApp.appKey, 'retry-b', 0, 100, true);
     expect(page.entries).toHaveLength(1);

@@ -42,6 +42,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`parley: ${(error as Error).message}\n`);
       return 2;
     }
+    if (isUnreachable(error)) {
+      process.stderr.write(`parley: cannot reach ${describeTarget(error)} (${error.code}); is the database or Redis running?\n`);
+      return 1;
+    }
     throw error;
   }
 }
@@ -61,4 +65,20 @@ async function devCredentials(argv: string[]): Promise<number> {
 function isArgError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+interface NetworkError {
+  code: string;
+  address?: string;
+  port?: number;
+}
+
+/** A backing service (PostgreSQL, Redis) that did not answer: a one-line error, not a stack trace. */
+function isUnreachable(error: unknown): error is NetworkError {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH';
+}
+
+function describeTarget(error: NetworkError): string {
+  return error.address ? `${error.address}${error.port ? `:${error.port}` : ''}` : 'a backing service';
 }

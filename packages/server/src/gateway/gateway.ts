@@ -69,6 +69,8 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<GatewayConnection>();
   private readonly bySession = new Map<string, GatewayConnection>();
+  /** This node's connections per user: bus events are answered from here, with no presence round trip. */
+  private readonly byUser = new Map<string, Set<GatewayConnection>>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private readonly gauge: Gauge;
@@ -136,8 +138,9 @@ export class Gateway {
     ws.on('close', () => void this.release(connection));
     ws.on('error', () => ws.terminate());
 
-    void this.deps.bus.takeToken(`handshake:${connection.ip}`, this.options.handshakesPerIpPerSecond, this.options.handshakesPerIpPerSecond * 2).then(
-      (allowed) => {
+    void this.deps.bus
+      .takeToken(`handshake:${connection.ip}`, this.options.handshakesPerIpPerSecond, this.options.handshakesPerIpPerSecond * 2)
+      .then((allowed) => {
         if (!allowed) {
           // SERVER_UNAVAILABLE is a status clients retry later, unlike a token or app refusal.
           this.connects.inc({ result: 'rate-limited' });
@@ -145,9 +148,20 @@ export class Gateway {
           return;
         }
         const fromUrl = handshakeFromUrl(url.searchParams, origin);
-        if (fromUrl) void this.authenticate(connection, fromUrl);
-      },
-    );
+        if (fromUrl) this.startAuthentication(connection, fromUrl);
+      })
+      .catch((err: unknown) => this.unavailable(connection, err));
+  }
+
+  /** Admission needs the store and the bus; when either is down, the client hears a retryable status. */
+  private startAuthentication(connection: GatewayConnection, handshake: Handshake): void {
+    this.authenticate(connection, handshake).catch((err: unknown) => this.unavailable(connection, err));
+  }
+
+  private unavailable(connection: GatewayConnection, err: unknown): void {
+    this.deps.logger.warn({ err }, 'connect failed: a backing service is unavailable');
+    this.connects.inc({ result: 'unavailable' });
+    connection.end(CloseCode.NORMAL, 'service unavailable', { type: 'CONNACK', status: ConnAckStatus.SERVER_UNAVAILABLE });
   }
 
   private onMessage(connection: GatewayConnection, data: RawData, isBinary: boolean): void {
@@ -165,7 +179,7 @@ export class Gateway {
       return;
     }
     if (connection.state === 'handshaking' && frame.type === 'CONNECT') {
-      void this.authenticate(connection, handshakeFromConnectFrame(frame, connection.origin, this.options.keepAliveBoundsSeconds));
+      this.startAuthentication(connection, handshakeFromConnectFrame(frame, connection.origin, this.options.keepAliveBoundsSeconds));
     } else if (connection.state === 'open') {
       void this.dispatch(connection, frame).catch((error: unknown) => {
         this.deps.logger.error({ err: error, topic: 'topic' in frame ? frame.topic : undefined }, 'frame handling failed');
@@ -194,6 +208,10 @@ export class Gateway {
     connection.keepAliveMs = handshake.keepAliveSeconds * 1000;
     connection.state = 'open';
     this.bySession.set(session.sessionId, connection);
+    const key = userKey(session.appKey, session.userId);
+    let connections = this.byUser.get(key);
+    if (!connections) this.byUser.set(key, (connections = new Set()));
+    connections.add(connection);
     this.connects.inc({ result: 'accepted' });
     connection.send({
       type: 'CONNACK',
@@ -261,25 +279,20 @@ export class Gateway {
         return;
       }
       case 'drop-user':
-        void this.localConnectionsOf(event.appKey, event.userId).then((found) => {
-          for (const connection of found) this.drop(connection, event.reason);
-        });
+        for (const connection of this.localConnectionsOf(event.appKey, event.userId)) this.drop(connection, event.reason);
         return;
       case 'inbox':
         for (const notice of event.notices) {
-          void this.localConnectionsOf(event.appKey, notice.userId).then((found) => {
-            for (const connection of found) {
-              if (connection.session?.sessionId !== event.exceptSessionId) this.notifyInbox(connection, notice.cursor);
-            }
-          });
+          for (const connection of this.localConnectionsOf(event.appKey, notice.userId)) {
+            if (connection.session?.sessionId !== event.exceptSessionId) this.notifyInbox(connection, notice.cursor);
+          }
         }
         return;
     }
   };
 
-  private async localConnectionsOf(appKey: string, userId: string): Promise<GatewayConnection[]> {
-    const sessions = await this.deps.bus.presence.sessionsOf(appKey, userId);
-    return sessions.map((s) => this.bySession.get(s.sessionId)).filter((c) => c !== undefined);
+  private localConnectionsOf(appKey: string, userId: string): GatewayConnection[] {
+    return [...(this.byUser.get(userKey(appKey, userId)) ?? [])];
   }
 
   /** `s_ntf`: the client answers with a pullMsg from its own cursor, so a lost notice loses nothing. */
@@ -310,7 +323,11 @@ export class Gateway {
     const session = connection.session;
     if (session && this.bySession.get(session.sessionId) === connection) {
       this.bySession.delete(session.sessionId);
-      await this.deps.sessions.close(session.sessionId);
+      const key = userKey(session.appKey, session.userId);
+      const connections = this.byUser.get(key);
+      connections?.delete(connection);
+      if (connections?.size === 0) this.byUser.delete(key);
+      await this.deps.sessions.close(session.sessionId).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not release a session'));
     }
   }
 
@@ -327,4 +344,8 @@ export class Gateway {
       }
     }
   }
+}
+
+function userKey(appKey: string, userId: string): string {
+  return `${appKey}\u0000${userId}`;
 }

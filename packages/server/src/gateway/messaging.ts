@@ -7,6 +7,7 @@ import {
   Topic,
   type ClientPublishFrame,
 } from '@parley/protocol';
+import { Counter, type Registry } from 'prom-client';
 import type { SessionEntry } from '../bus/bus.js';
 import type { MessageService } from '../core/messaging/message-service.js';
 import type { StoredConversationType } from '../store/store.js';
@@ -29,7 +30,13 @@ export interface PublishAnswer {
 export type PublishHandler = (frame: ClientPublishFrame, context: { session: SessionEntry; now: number }) => Promise<PublishAnswer>;
 
 /** Sending: `ppMsgP` (private) and `pgMsgP` (group) carry an UpStreamMessage; the PUBACK follows the commit. */
-export function publishHandlers(messages: MessageService): Readonly<Record<string, PublishHandler>> {
+export function publishHandlers(messages: MessageService, metrics: Registry): Readonly<Record<string, PublishHandler>> {
+  const stored = new Counter({
+    name: 'parley_messages_total',
+    help: 'Messages clients sent that were stored and acked (a retried send counts once)',
+    labelNames: ['type'],
+    registers: [metrics],
+  });
   const send =
     (conversationType: StoredConversationType): PublishHandler =>
     async (frame, { session, now }) => {
@@ -51,9 +58,9 @@ export function publishHandlers(messages: MessageService): Readonly<Record<strin
         clientUniqueId: up.clientUniqueId === undefined ? undefined : String(up.clientUniqueId),
         senderSessionId: session.sessionId,
       });
-      return result.ok
-        ? { status: AckStatus.SUCCESS, messageUId: result.message.uid, sentTime: result.message.sentTime }
-        : { status: result.status, messageUId: '', sentTime: now };
+      if (!result.ok) return { status: result.status, messageUId: '', sentTime: now };
+      if (!result.duplicate) stored.inc({ type: conversationType === 1 ? 'private' : 'group' });
+      return { status: AckStatus.SUCCESS, messageUId: result.message.uid, sentTime: result.message.sentTime };
     };
   return { [Topic.ppMsgP]: send(1), [Topic.pgMsgP]: send(3) };
 }

@@ -2,13 +2,16 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Services } from '../services.js';
+import { adminPlugin } from './admin/admin-routes.js';
 import { ApiCode, ApiError } from './api-error.js';
+import { demoPlugin } from './demo/demo-routes.js';
 import { installMetrics } from './metrics.js';
 import { navigationPlugin } from './navigation.js';
 import { parseForm } from './server-api/form.js';
 import { serverApiPlugin } from './server-api/server-api-plugin.js';
 import { groupAndMessageRoutes } from './server-api/message-routes.js';
 import { userRoutes } from './server-api/user-routes.js';
+import { DEFAULT_WEB_ROOT, staticPagesPlugin } from './static-pages.js';
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
@@ -17,10 +20,21 @@ export interface HttpServerOptions {
   logger: Logger;
   metrics: Registry;
   publicUrl: string | undefined;
+  /** The bearer token of `/admin/api` (admin/admin-token.ts says where it comes from). */
+  adminToken: string;
+  /** Holds `dev-app.json`, which names the app the demo signs users into. */
+  dataDir: string;
+  /** The demo's token-issuing routes (`/demo/api`); default on, `--no-demo` turns them off. */
+  demo?: boolean;
+  /** The web pages' build output; default `packages/web/dist`. */
+  webRoot?: string;
+  /** Cluster mode: navigation lists the live gateways from the bus. */
+  clustered?: boolean;
 }
 
-/** The HTTP edge: Server API, navigation, health and metrics, with one error shape for all. */
-export function buildHttpServer({ services, logger, metrics, publicUrl }: HttpServerOptions): FastifyInstance {
+/** The HTTP edge: Server API, navigation, health and metrics, web pages and their APIs, with one error shape for all. */
+export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
+  const { services, logger, metrics, publicUrl, clustered } = options;
   const http = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: MAX_BODY_BYTES,
@@ -66,7 +80,10 @@ export function buildHttpServer({ services, logger, metrics, publicUrl }: HttpSe
     await services.store.ping();
     return { status: 'ok' };
   });
-  http.register(navigationPlugin, { services, publicUrl });
+  http.register(navigationPlugin, { services, publicUrl, clustered: clustered ?? false });
   http.register(serverApiPlugin, { services, routes: [...userRoutes(services, publicUrl), ...groupAndMessageRoutes(services)] });
+  http.register(adminPlugin, { services, metrics, adminToken: options.adminToken, publicUrl });
+  if (options.demo ?? true) http.register(demoPlugin, { services, dataDir: options.dataDir, publicUrl });
+  http.register(staticPagesPlugin, { root: options.webRoot ?? DEFAULT_WEB_ROOT });
   return http;
 }

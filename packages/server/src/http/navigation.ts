@@ -11,6 +11,8 @@ const PROTOCOL_WSS = 6;
 export interface NavigationOptions {
   services: Services;
   publicUrl: string | undefined;
+  /** In cluster mode the answer lists the live gateways (least loaded first) instead of this node. */
+  clustered: boolean;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface NavigationOptions {
  * It refuses (401) only a token whose MAC fails; the SDK turns any 401 into 31004, so every other
  * refusal (unknown App Key, blocked user, expired token) is left to the gateway's CONNACK.
  */
-export async function navigationPlugin(http: FastifyInstance, { services, publicUrl }: NavigationOptions): Promise<void> {
+export async function navigationPlugin(http: FastifyInstance, { services, publicUrl, clustered }: NavigationOptions): Promise<void> {
   http.options('/v2/navi.json', async (_request, reply) => allowCrossOrigin(reply).code(204).send());
   http.post('/v2/navi.json', async (request, reply) => {
     allowCrossOrigin(reply);
@@ -27,9 +29,14 @@ export async function navigationPlugin(http: FastifyInstance, { services, public
       return reply.code(401).send({ code: 401, errorMessage: 'token incorrect' });
     }
     const base = publicBaseUrl(request, publicUrl);
+    const live = clustered ? await services.bus.nodes.live() : [];
+    const serverAddr =
+      live.length > 0
+        ? live.map((node) => ({ addr: node.address, protocol: node.protocol, weight: 1 }))
+        : [{ addr: base.host, protocol: base.protocol === 'https:' ? PROTOCOL_WSS : PROTOCOL_WS, weight: 1 }];
     return reply.send({
       code: 200,
-      serverAddr: [{ addr: base.host, protocol: base.protocol === 'https:' ? PROTOCOL_WSS : PROTOCOL_WS, weight: 1 }],
+      serverAddr,
       // Pull mode: messages arrive by notify-then-pull, so the inbox cursor alone decides delivery.
       openHistoryMsg: 1,
       historyMsg: true,

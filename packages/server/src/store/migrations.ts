@@ -121,4 +121,9 @@ export const migrations: Migration[] = [
       `CREATE INDEX conversations_recent ON conversations (app_key, user_id, version_time)`,
     ],
   },
+  {
+    version: 4,
+    name: 'purge finds conversations by their last message',
+    statements: () => [`CREATE INDEX conversations_last_message ON conversations (last_message_seq)`],
+  },
 ];

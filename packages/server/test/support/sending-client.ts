@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { encodePayload } from '@parley/protocol';
 import { RawClient } from './raw-client.js';
 
@@ -16,9 +17,11 @@ export async function sendNumbered(
   topic: 'ppMsgP' | 'pgMsgP',
   targetId: string,
   count: number,
-  options: { window?: number; onAck?: (ack: Ack) => void } = {},
+  options: { window?: number; onAck?: (ack: Ack) => void; clientIdBase?: number } = {},
 ): Promise<Ack[]> {
   const window = options.window ?? 16;
+  // Client ids are the idempotency key: each call gets fresh ones unless a test retries on purpose.
+  const clientIdBase = options.clientIdBase ?? randomInt(1, 2 ** 30) * 100_000;
   const acks: Ack[] = [];
   const pending = new Map<number, number>();
   let next = 1;
@@ -35,7 +38,7 @@ export async function sendNumbered(
           topic,
           targetId,
           messageId,
-          payload: encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: JSON.stringify({ content: `m${seq}` }), clientUniqueId: seq }),
+          payload: encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: JSON.stringify({ content: `m${seq}` }), clientUniqueId: clientIdBase + seq }),
         });
       }
       if ((pending.size === 0 && next > count) || raw.closeCode !== undefined) resolve();

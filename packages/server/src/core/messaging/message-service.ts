@@ -82,7 +82,11 @@ export class MessageService {
     };
     const appended = await this.writer.write(message);
     if (appended.cursors.length > 0) {
-      await this.bus.publish({ kind: 'inbox', appKey: request.appKey, notices: appended.cursors, exceptSessionId: request.senderSessionId });
+      // The message is stored: a lost notice only delays delivery until the recipient's next pull
+      // (at reconnect at the latest), so a bus failure must not fail the send.
+      await this.bus
+        .publish({ kind: 'inbox', appKey: request.appKey, notices: appended.cursors, exceptSessionId: request.senderSessionId })
+        .catch(() => undefined);
     }
     return { ok: true, message: appended.message, duplicate: appended.duplicate };
   }
@@ -115,6 +119,8 @@ export class MessageService {
     if (Buffer.byteLength(request.content) > MAX_MESSAGE_CONTENT_BYTES) {
       return refuse(AckStatus.MESSAGE_SIZE_EXCEEDED, `content over ${MAX_MESSAGE_CONTENT_BYTES} bytes`);
     }
+    // PostgreSQL text cannot hold NUL, and no JSON content needs a raw one.
+    if (request.content.includes('\u0000') || request.objectName.includes('\u0000')) return refuse(AckStatus.PARAMETER_INVALID, 'NUL characters are not allowed');
     const nameBytes = Buffer.byteLength(request.objectName);
     if (nameBytes === 0 || nameBytes > MAX_OBJECT_NAME_BYTES) return refuse(AckStatus.PARAMETER_INVALID, 'objectName must be 1-64 bytes');
     if (request.targetId.length === 0 || request.targetId.length > 64) return refuse(AckStatus.PARAMETER_INVALID, 'targetId must be 1-64 characters');

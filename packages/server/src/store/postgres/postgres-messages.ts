@@ -1,0 +1,343 @@
+import type { Pool, PoolClient } from 'pg';
+import type {
+  AppendedMessage,
+  ConversationEntry,
+  InboxEntry,
+  MessageRepository,
+  NewMessage,
+  StoredConversationType,
+  StoredMessage,
+} from '../store.js';
+import { inTransaction } from './postgres-transaction.js';
+
+interface MessageRow {
+  seq: number;
+  app_key: string;
+  uid: string;
+  conversation_type: number;
+  target_id: string;
+  conversation_key: string;
+  sender_id: string;
+  object_name: string;
+  content: string;
+  sent_time: number;
+  flags: number;
+  client_unique_id: string | null;
+}
+
+const PERSISTED = 1;
+
+/** A new message with the row it got. */
+interface InsertedMessage {
+  message: NewMessage;
+  seq: number;
+}
+
+/** One inbox row to write: a copy of a message for one user. */
+interface Delivery extends InsertedMessage {
+  userId: string;
+  direction: 1 | 2;
+  cursor: number;
+}
+
+export function postgresMessages(pool: Pool): MessageRepository {
+  return {
+    append: (messages) => inTransaction(pool, (client) => appendBatch(client, messages)),
+    pullInbox: async (appKey, userId, afterCursor, limit) => {
+      const { rows } = await pool.query<MessageRow & { cursor: number; direction: 1 | 2 }>(
+        `SELECT i.cursor AS cursor, i.direction AS direction, m.* FROM inbox i JOIN messages m ON m.seq = i.message_seq
+         WHERE i.app_key = $1 AND i.user_id = $2 AND i.cursor > $3 ORDER BY i.cursor LIMIT $4`,
+        [appKey, userId, afterCursor, limit],
+      );
+      return rows.map((row): InboxEntry => ({ cursor: row.cursor, direction: row.direction, message: messageFromRow(row) }));
+    },
+    history: async (appKey, conversationKey, time, older, limit) => {
+      const { rows } = await pool.query<MessageRow>(
+        older
+          ? `SELECT * FROM messages WHERE app_key = $1 AND conversation_key = $2 AND sent_time < $3 AND (flags & ${PERSISTED}) <> 0
+             ORDER BY sent_time DESC, seq DESC LIMIT $4`
+          : `SELECT * FROM messages WHERE app_key = $1 AND conversation_key = $2 AND sent_time > $3 AND (flags & ${PERSISTED}) <> 0
+             ORDER BY sent_time, seq LIMIT $4`,
+        [appKey, conversationKey, time, limit],
+      );
+      return rows.map(messageFromRow);
+    },
+    conversations: async (appKey, userId, before, limit) => {
+      const { rows } = await pool.query<MessageRow & { c_type: number; c_target: string; c_version: number }>(
+        `SELECT c.conversation_type AS c_type, c.target_id AS c_target, c.version_time AS c_version, m.*
+         FROM conversations c JOIN messages m ON m.seq = c.last_message_seq
+         WHERE c.app_key = $1 AND c.user_id = $2 AND ($3::bigint = 0 OR c.version_time < $3::bigint)
+         ORDER BY c.version_time DESC LIMIT $4`,
+        [appKey, userId, before, limit],
+      );
+      return rows.map(
+        (row): ConversationEntry => ({
+          conversationType: row.c_type as StoredConversationType,
+          targetId: row.c_target,
+          versionTime: row.c_version,
+          lastMessage: messageFromRow(row),
+        }),
+      );
+    },
+    purgeBefore: async (instant, limit) => {
+      // One statement: the conversations that end in a purged message go with it, and inbox rows
+      // cascade. SKIP LOCKED lets the retention sweeps of several nodes share the work without waiting.
+      const { rowCount } = await pool.query(
+        `WITH doomed AS (
+           SELECT seq FROM messages WHERE sent_time < $1 ORDER BY sent_time LIMIT $2 FOR UPDATE SKIP LOCKED
+         ), dropped_conversations AS (
+           DELETE FROM conversations WHERE last_message_seq IN (SELECT seq FROM doomed)
+         )
+         DELETE FROM messages WHERE seq IN (SELECT seq FROM doomed)`,
+        [instant, limit],
+      );
+      return rowCount ?? 0;
+    },
+  };
+}
+
+/**
+ * Stores a batch in a fixed number of statements, whatever its size: the write batcher hands over up
+ * to hundreds of sends at once, and a round trip per row would make the database the bottleneck.
+ */
+async function appendBatch(client: PoolClient, messages: NewMessage[]): Promise<AppendedMessage[]> {
+  // A send retried within the batch is answered with the result of its first copy.
+  const firstWithRetryKey = new Map<string, number>();
+  const earlierCopy = messages.map((m, i) => {
+    const key = retryKey(m);
+    if (key === undefined) return undefined;
+    const first = firstWithRetryKey.get(key);
+    if (first === undefined) firstWithRetryKey.set(key, i);
+    return first;
+  });
+  const candidates = messages.filter((_, i) => earlierCopy[i] === undefined);
+
+  const seqs = await insertMessages(client, candidates);
+  const inserted: InsertedMessage[] = [];
+  const retriesOfStored: NewMessage[] = [];
+  for (const message of candidates) {
+    const seq = seqs.get(insertKey(message));
+    if (seq === undefined) retriesOfStored.push(message);
+    else inserted.push({ message, seq });
+  }
+  const storedBefore = await findStoredRetries(client, retriesOfStored);
+  const deliveries = await deliverToInboxes(client, inserted);
+  await touchConversations(client, deliveries);
+
+  const cursorsBySeq = new Map<number, { userId: string; cursor: number }[]>();
+  for (const { seq, userId, cursor } of deliveries) {
+    const cursors = cursorsBySeq.get(seq) ?? [];
+    cursors.push({ userId, cursor });
+    cursorsBySeq.set(seq, cursors);
+  }
+
+  const results: AppendedMessage[] = [];
+  for (const [i, message] of messages.entries()) {
+    const first = earlierCopy[i];
+    const seq = seqs.get(insertKey(message));
+    if (first !== undefined) {
+      results.push({ message: resultAt(results, first).message, duplicate: true, cursors: [] });
+    } else if (seq !== undefined) {
+      results.push({ message: stripDelivery(message), duplicate: false, cursors: cursorsBySeq.get(seq) ?? [] });
+    } else {
+      const stored = storedBefore.get(retryKey(message) ?? '');
+      if (!stored) throw new Error(`message ${message.uid} was neither stored nor a retry of a stored message`);
+      results.push({ message: stored, duplicate: true, cursors: [] });
+    }
+  }
+  return results;
+}
+
+/**
+ * Inserts in input order (so `seq` follows it) and skips retries of messages stored before; returns
+ * the seq of each inserted message by insertKey. A retry racing its first copy on another node waits
+ * for that transaction and is skipped once it commits.
+ */
+async function insertMessages(client: PoolClient, messages: NewMessage[]): Promise<Map<string, number>> {
+  if (messages.length === 0) return new Map();
+  const { rows } = await client.query<Pick<MessageRow, 'seq' | 'uid' | 'app_key' | 'sender_id' | 'client_unique_id'>>(
+    `INSERT INTO messages (app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
+       sent_time, flags, client_unique_id)
+     SELECT app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
+       sent_time, flags, client_unique_id
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+       $9::bigint[], $10::int[], $11::text[])
+       WITH ORDINALITY AS t (app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
+         sent_time, flags, client_unique_id, position)
+     ORDER BY position
+     ON CONFLICT (app_key, sender_id, client_unique_id) WHERE client_unique_id IS NOT NULL DO NOTHING
+     RETURNING seq, uid, app_key, sender_id, client_unique_id`,
+    [
+      messages.map((m) => m.appKey),
+      messages.map((m) => m.uid),
+      messages.map((m) => m.conversationType),
+      messages.map((m) => m.targetId),
+      messages.map((m) => m.conversationKey),
+      messages.map((m) => m.senderId),
+      messages.map((m) => m.objectName),
+      messages.map((m) => m.content),
+      messages.map((m) => m.sentTime),
+      messages.map((m) => m.flags),
+      messages.map((m) => m.clientUniqueId ?? null),
+    ],
+  );
+  return new Map(
+    rows.map((row) => [insertKey({ uid: row.uid, appKey: row.app_key, senderId: row.sender_id, clientUniqueId: row.client_unique_id ?? undefined }), row.seq]),
+  );
+}
+
+/** The stored messages that the given retries repeat, by retryKey. */
+async function findStoredRetries(client: PoolClient, retries: NewMessage[]): Promise<Map<string, StoredMessage>> {
+  if (retries.length === 0) return new Map();
+  const { rows } = await client.query<MessageRow>(
+    `SELECT m.* FROM messages m
+     JOIN unnest($1::text[], $2::text[], $3::text[]) AS k (app_key, sender_id, client_unique_id)
+       ON m.app_key = k.app_key AND m.sender_id = k.sender_id AND m.client_unique_id = k.client_unique_id`,
+    [retries.map((m) => m.appKey), retries.map((m) => m.senderId), retries.map((m) => m.clientUniqueId)],
+  );
+  const found = new Map<string, StoredMessage>();
+  for (const row of rows) {
+    const message = messageFromRow(row);
+    found.set(retryKey(message) ?? '', message);
+  }
+  return found;
+}
+
+/**
+ * Gives every recipient (and the sender, for a sender copy) an inbox row. The cursor is the send
+ * time, pushed past the inbox's previous cursor when needed, so it stays strictly increasing however
+ * many messages share a millisecond or however the nodes' clocks differ.
+ */
+async function deliverToInboxes(client: PoolClient, inserted: InsertedMessage[]): Promise<Delivery[]> {
+  const copies = inserted.flatMap(({ message, seq }) => [
+    ...message.recipients.map((userId) => ({ message, seq, userId, direction: 2 as const })),
+    ...(message.senderCopy ? [{ message, seq, userId: message.senderId, direction: 1 as const }] : []),
+  ]);
+  if (copies.length === 0) return [];
+
+  const owners = [...new Map(copies.map((c) => [headKey(c.message.appKey, c.userId), { appKey: c.message.appKey, userId: c.userId }])).values()];
+  // Locks the head of every inbox involved (creating it at 0 if new) and reads its last cursor. The
+  // row locks last until commit, so concurrent appends to one inbox, from any node, take turns from
+  // here: each reads the cursor the previous one committed. Heads are locked in key order so that two
+  // batches sharing several inboxes cannot deadlock. The no-op update is what takes the lock.
+  const { rows: heads } = await client.query<{ app_key: string; user_id: string; last_cursor: number }>(
+    `INSERT INTO inbox_heads (app_key, user_id, last_cursor)
+     SELECT app_key, user_id, 0 FROM unnest($1::text[], $2::text[]) AS t (app_key, user_id) ORDER BY app_key, user_id
+     ON CONFLICT (app_key, user_id) DO UPDATE SET last_cursor = inbox_heads.last_cursor
+     RETURNING app_key, user_id, last_cursor`,
+    [owners.map((o) => o.appKey), owners.map((o) => o.userId)],
+  );
+  const lastCursor = new Map(heads.map((head) => [headKey(head.app_key, head.user_id), head.last_cursor]));
+  const deliveries = copies.map((copy): Delivery => {
+    const key = headKey(copy.message.appKey, copy.userId);
+    const previous = lastCursor.get(key);
+    if (previous === undefined) throw new Error(`the inbox head of ${copy.userId} was not locked`);
+    const cursor = Math.max(copy.message.sentTime, previous + 1);
+    lastCursor.set(key, cursor);
+    return { ...copy, cursor };
+  });
+
+  await client.query(
+    `INSERT INTO inbox (app_key, user_id, cursor, direction, message_seq)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bigint[])`,
+    [
+      deliveries.map((d) => d.message.appKey),
+      deliveries.map((d) => d.userId),
+      deliveries.map((d) => d.cursor),
+      deliveries.map((d) => d.direction),
+      deliveries.map((d) => d.seq),
+    ],
+  );
+  await client.query(
+    `UPDATE inbox_heads h SET last_cursor = t.last_cursor
+     FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t (app_key, user_id, last_cursor)
+     WHERE h.app_key = t.app_key AND h.user_id = t.user_id`,
+    [owners.map((o) => o.appKey), owners.map((o) => o.userId), owners.map((o) => lastCursor.get(headKey(o.appKey, o.userId)))],
+  );
+  return deliveries;
+}
+
+/**
+ * Points each recipient's conversation at its latest persisted message. Status messages (typing and
+ * the like) are not persisted and do not become a conversation's latest.
+ */
+async function touchConversations(client: PoolClient, deliveries: Delivery[]): Promise<void> {
+  // An upsert may touch a row only once, so the last delivery to each conversation wins, as it would
+  // row by row.
+  const latest = new Map<string, Delivery & { targetId: string }>();
+  for (const delivery of deliveries) {
+    if ((delivery.message.flags & PERSISTED) === 0) continue;
+    const targetId = conversationTargetFor(delivery.message, delivery.direction);
+    const { appKey, conversationType } = delivery.message;
+    latest.set(JSON.stringify([appKey, delivery.userId, conversationType, targetId]), { ...delivery, targetId });
+  }
+  if (latest.size === 0) return;
+  const touches = [...latest.values()];
+  // Sorted, so that concurrent batches lock conversation rows in one order.
+  await client.query(
+    `INSERT INTO conversations (app_key, user_id, conversation_type, target_id, version_time, last_message_seq)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::bigint[])
+       AS t (app_key, user_id, conversation_type, target_id, version_time, last_message_seq)
+     ORDER BY app_key, user_id, conversation_type, target_id
+     ON CONFLICT (app_key, user_id, conversation_type, target_id)
+     DO UPDATE SET version_time = excluded.version_time, last_message_seq = excluded.last_message_seq`,
+    [
+      touches.map((t) => t.message.appKey),
+      touches.map((t) => t.userId),
+      touches.map((t) => t.message.conversationType),
+      touches.map((t) => t.targetId),
+      touches.map((t) => t.message.sentTime),
+      touches.map((t) => t.seq),
+    ],
+  );
+}
+
+/** What makes a send a retry of another: the same client id from the same sender in the same app. */
+function retryKey(m: Pick<StoredMessage, 'appKey' | 'senderId' | 'clientUniqueId'>): string | undefined {
+  return m.clientUniqueId === undefined ? undefined : JSON.stringify([m.appKey, m.senderId, m.clientUniqueId]);
+}
+
+/**
+ * Tells inserted rows apart. The uid alone is not enough in the corner case of a batch where a
+ * retry of a stored message (skipped) carries the same uid as a new message (inserted).
+ */
+function insertKey(m: Pick<StoredMessage, 'uid' | 'appKey' | 'senderId' | 'clientUniqueId'>): string {
+  return JSON.stringify([m.uid, m.appKey, m.senderId, m.clientUniqueId ?? null]);
+}
+
+function headKey(appKey: string, userId: string): string {
+  return JSON.stringify([appKey, userId]);
+}
+
+function resultAt(results: AppendedMessage[], index: number): AppendedMessage {
+  const result = results[index];
+  if (!result) throw new Error(`no result at ${index}`);
+  return result;
+}
+
+/** Whom the conversation is with, seen from one participant: the group, or the other party. */
+function conversationTargetFor(m: StoredMessage, direction: 1 | 2): string {
+  if (m.conversationType === 3) return m.targetId;
+  return direction === 1 ? m.targetId : m.senderId;
+}
+
+function stripDelivery(m: NewMessage): StoredMessage {
+  const { recipients: _recipients, senderCopy: _senderCopy, ...message } = m;
+  return message;
+}
+
+function messageFromRow(row: MessageRow): StoredMessage {
+  return {
+    appKey: row.app_key,
+    uid: row.uid,
+    conversationType: row.conversation_type as StoredConversationType,
+    targetId: row.target_id,
+    conversationKey: row.conversation_key,
+    senderId: row.sender_id,
+    objectName: row.object_name,
+    content: row.content,
+    sentTime: row.sent_time,
+    flags: row.flags,
+    clientUniqueId: row.client_unique_id ?? undefined,
+  };
+}

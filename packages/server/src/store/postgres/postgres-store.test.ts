@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { migrations } from '../migrations.js';
+import { describeStoreContract } from '../../../test/support/store-contract.js';
+import { conversationKey } from '../../core/messaging/conversation-key.js';
+import { newMessageUid } from '../../core/messaging/message-uid.js';
+import type { NewMessage, Store } from '../store.js';
+import { openPostgresStore, withDefaultUser } from './postgres-store.js';
+
+// CI starts PostgreSQL: when it cannot be reached these tests fail rather than skip.
+const url = process.env.PARLEY_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
+
+// Every opened store gets a schema of its own, so no test touches `public` or another test's rows.
+const schemas: string[] = [];
+function freshSchema(): string {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  schemas.push(schema);
+  return schema;
+}
+/** A plain connection beside the stores, to inspect and drop their schemas. */
+const adminClient = async (): Promise<Client> => {
+  const client = new Client({ connectionString: withDefaultUser(url) });
+  await client.connect();
+  return client;
+};
+afterAll(async () => {
+  const admin = await adminClient();
+  try {
+    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await admin.end();
+  }
+});
+
+let current = '';
+describeStoreContract(
+  'postgres',
+  async () => openPostgresStore(url, { schema: (current = freshSchema()) }),
+  async () => openPostgresStore(url, { schema: current }),
+);
+
+describe('postgres store shared by several nodes', () => {
+  const opened: Store[] = [];
+  /** Stores with a pool each, as separate `parley serve` processes would have, on one schema. */
+  const openNodes = async (count: number, schema = freshSchema()): Promise<Store[]> => {
+    const nodes = await Promise.all(Array.from({ length: count }, () => openPostgresStore(url, { schema, poolSize: 10 })));
+    opened.push(...nodes);
+    return nodes;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+
+  const insertApp = (store: Store, appKey: string) =>
+    store.apps.insert({
+      appKey,
+      appSecret: 'secret',
+      name: appKey,
+      state: 'active',
+      tokenLifetimeSeconds: 0,
+      devicePolicy: 'per-class',
+      maxDevices: 5,
+      safeDomains: [],
+      signatureMode: 'compatible',
+      apiRateLimit: 100,
+      createdAt: 1,
+      updatedAt: 1,
+    });
+
+  const message = (from: string, to: string, sentTime: number, clientUniqueId?: string): NewMessage => ({
+    appKey: 'a1',
+    uid: newMessageUid(),
+    conversationType: 1,
+    targetId: to,
+    conversationKey: conversationKey(1, from, to),
+    senderId: from,
+    objectName: 'RC:TxtMsg',
+    content: JSON.stringify({ content: `${from} to ${to}` }),
+    sentTime,
+    flags: 3,
+    clientUniqueId,
+    recipients: [to],
+    senderCopy: true,
+  });
+
+  it('migrates once when several nodes start together', async () => {
+    const schema = freshSchema();
+    const [node] = await openNodes(4, schema);
+    if (!node) throw new Error('no node opened');
+    await insertApp(node, 'a1');
+    const admin = await adminClient();
+    try {
+      const { rows } = await admin.query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
+      expect(rows.map((row) => row.version)).toEqual(migrations.map((m) => m.version));
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('keeps one inbox strictly increasing and exactly-once under concurrent appends from two nodes', async () => {
+    const nodes = await openNodes(2);
+    const [first] = nodes;
+    if (!first) throw new Error('no node opened');
+    await insertApp(first, 'a1');
+    const sentTime = 1_700_000_000_000;
+    const others = ['alice', 'carol', 'dave', 'erin'];
+    // 20 batches at once, half on each node, all in the same millisecond. Each batch writes to bob's
+    // inbox and to several others in a varying order, so batches contend for the same heads.
+    const batches = Array.from({ length: 20 }, (_, b) =>
+      Array.from({ length: 5 }, (_, k) => {
+        const other = others[(b + k) % others.length] ?? 'alice';
+        return k % 2 === 0 ? message(other, 'bob', sentTime) : message('bob', other, sentTime);
+      }),
+    );
+    const results = await Promise.all(batches.map((batch, b) => (nodes[b % nodes.length] ?? first).messages.append(batch)));
+
+    for (const userId of ['bob', ...others]) {
+      const expected = batches.flat().filter((m) => m.senderId === userId || m.recipients.includes(userId));
+      const handedOut = results
+        .flat()
+        .flatMap((r) => r.cursors.filter((c) => c.userId === userId).map((c) => ({ cursor: c.cursor, uid: r.message.uid })));
+      const inbox = await first.messages.pullInbox('a1', userId, 0, 1000);
+      const cursors = inbox.map((e) => e.cursor);
+      expect(cursors.filter((cursor, i) => i > 0 && cursor <= (cursors[i - 1] ?? Infinity))).toEqual([]);
+      expect(inbox.map((e) => e.message.uid).sort()).toEqual(expected.map((m) => m.uid).sort());
+      // What append reported is what a pull finds: one cursor per message, none shared.
+      expect(inbox.map((e) => ({ cursor: e.cursor, uid: e.message.uid }))).toEqual(handedOut.sort((x, y) => x.cursor - y.cursor));
+    }
+    // Within each batch, one inbox's cursors follow the batch's order.
+    for (const result of results) {
+      const bobs = result.flatMap((r) => r.cursors.filter((c) => c.userId === 'bob').map((c) => c.cursor));
+      expect(bobs).toEqual([...bobs].sort((x, y) => x - y));
+    }
+  });
+
+  it('stores a send retried on two nodes at once exactly once', async () => {
+    const nodes = await openNodes(2);
+    const [first] = nodes;
+    if (!first) throw new Error('no node opened');
+    await insertApp(first, 'a1');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (nodes[i % nodes.length] ?? first).messages.append([message('alice', 'bob', 1000 + i, 'same-send')])),
+    );
+    const outcomes = results.flat();
+    expect(outcomes.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(new Set(outcomes.map((r) => r.message.uid)).size).toBe(1);
+    expect(await first.messages.pullInbox('a1', 'bob', 0, 10)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,85 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { withDefaultUser } from '../../src/store/postgres/postgres-store.js';
+import { freePort } from '../support/free-port.js';
+import type { Credentials } from '../support/server-api-client.js';
+import { makeTempDir } from '../support/temp-dir.js';
+import { spawnServer, type ServerProcess } from '../support/test-server.js';
+
+const BASE_DATABASE_URL = process.env.PARLEY_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
+const REDIS_HOST = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface ClusterNode {
+  index: number;
+  port: number;
+  url: string;
+  process: ServerProcess | undefined;
+}
+
+/**
+ * Parley nodes as separate processes sharing one PostgreSQL schema and one Redis database, both
+ * fresh for this cluster (a random schema, a random Redis database number), so test runs never see
+ * each other's state.
+ */
+export class TestCluster {
+  readonly nodes: ClusterNode[] = [];
+  credentials!: Credentials;
+  private readonly dirs: { path: string; remove(): void }[] = [];
+
+  private constructor(
+    readonly databaseUrl: string,
+    readonly redisUrl: string,
+    private readonly schema: string,
+  ) {}
+
+  static async start(size: number): Promise<TestCluster> {
+    const schema = `c_${randomBytes(6).toString('hex')}`;
+    await adminQuery(`CREATE SCHEMA ${schema}`);
+    const databaseUrl = `${BASE_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const cluster = new TestCluster(databaseUrl, `${REDIS_HOST}/${randomInt(1, 16)}`, schema);
+    for (let i = 0; i < size; i++) {
+      const port = await freePort();
+      cluster.nodes.push({ index: i, port, url: `http://127.0.0.1:${port}`, process: undefined });
+    }
+    // The first node creates the development app in the shared database; the others find it.
+    await cluster.startNode(0);
+    cluster.credentials = JSON.parse(readFileSync(join(cluster.dirs[0]!.path, 'dev-app.json'), 'utf8')) as Credentials;
+    for (let i = 1; i < size; i++) await cluster.startNode(i);
+    return cluster;
+  }
+
+  async startNode(index: number): Promise<ClusterNode> {
+    const node = this.nodes[index]!;
+    const dir = this.dirs[index] ?? makeTempDir('parley-node-');
+    this.dirs[index] = dir;
+    node.process = await spawnServer(
+      ['--port', String(node.port), '--data-dir', dir.path, '--public-url', node.url, '--database-url', this.databaseUrl, '--redis-url', this.redisUrl, '--user-send-rate', '100000'],
+    );
+    return node;
+  }
+
+  async kill(index: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const node = this.nodes[index]!;
+    node.process?.child.kill(signal);
+    await node.process?.exited;
+    node.process = undefined;
+  }
+
+  async stop(): Promise<void> {
+    for (const node of this.nodes) if (node.process) await this.kill(node.index, 'SIGTERM');
+    for (const dir of this.dirs) dir.remove();
+    await adminQuery(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+  }
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: withDefaultUser(BASE_DATABASE_URL) });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

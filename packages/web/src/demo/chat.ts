@@ -1,0 +1,403 @@
+import { ConnectionStatus, ConversationType, IMClient, IMError, type Message } from '@parley/client/browser';
+import { bilingual, clock, fill, h } from '../shared/dom.js';
+import { RequestError } from '../shared/http.js';
+import { ID_PATTERN, ID_TITLE } from '../shared/user-id.js';
+import { joinDemoGroup } from './demo-api.js';
+import { codeName, promptFor, sendFailure, statusLabels, statusName } from './prompts.js';
+import type { SavedLogin } from './saved-login.js';
+
+/** Names offered as one-click choices, so two tabs can start talking at once. */
+export const DEMO_NAMES = ['alice', 'bob', 'carol', 'dave'];
+const HISTORY_PAGE = 50;
+/** Seconds a first login may take; a reload (the user is known locally) keeps trying instead, as the seeds advise. */
+const FIRST_LOGIN_TIME_LIMIT = 10;
+
+interface ConversationItem {
+  type: number;
+  targetId: string;
+  latest: Message | undefined;
+  /** Messages that arrived while another conversation was open. */
+  unseen: number;
+}
+
+interface Entry {
+  /** The server's UID; '' until acked. */
+  uid: string;
+  /** The SDK's id of a message, the same for its local, acked and synced copies; `pending:N` until the SDK says it. */
+  clientId: string;
+  senderUserId: string;
+  mine: boolean;
+  text: string;
+  sentTime: number;
+  state: 'sent' | 'sending' | 'failed';
+  note?: { zh: string; en: string };
+}
+
+const keyOf = (type: number, targetId: string) => `${type}:${targetId}`;
+
+/**
+ * The chat page: one IMClient for the logged-in user, the conversation list and history from the
+ * local database, live messages, and the connection status as the SDK reports it.
+ */
+export class ChatPage {
+  private readonly client = new IMClient();
+  private readonly conversations = new Map<string, ConversationItem>();
+  private selected: string | undefined;
+  private entries: Entry[] = [];
+  private ended = false;
+  private pendingId = 0;
+
+  private readonly badge = h('span', { class: 'badge', 'data-testid': 'status', role: 'status', 'aria-live': 'polite' });
+  private readonly banner = h('div', { class: 'banner', hidden: true });
+  private readonly list = h('ul', { class: 'conversation-list', 'aria-label': 'Conversations' });
+  private readonly threadTitle = h('h2', { class: 'thread-title' });
+  private readonly messageList = h('ol', { class: 'messages', 'aria-live': 'polite' });
+  private readonly composerInput = h('input', { name: 'text', autocomplete: 'off', maxlength: 2000, placeholder: '输入消息 · Type a message', 'aria-label': 'Message' });
+  private readonly composer = h(
+    'form',
+    { class: 'composer', onsubmit: (event: Event) => this.onSend(event) },
+    this.composerInput,
+    h('button', { class: 'primary', type: 'submit' }, '发送 Send'),
+  );
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly login: SavedLogin,
+    private readonly leave: (userId: string) => void,
+  ) {}
+
+  /** `firstLogin`: the token is fresh from the login form, so connect with a time limit. */
+  start(firstLogin: boolean): void {
+    this.render();
+    this.showStatus(ConnectionStatus.CONNECTING);
+    if (this.login.groupId) this.remember(ConversationType.GROUP, this.login.groupId, undefined);
+    this.client.init(this.login.appKey);
+    this.client.addConnectionStatusListener((status, code) => {
+      this.showStatus(status);
+      // Outside the reconnect cycle, a status that comes with a code is where the SDK stopped for good.
+      const reconnecting = status === ConnectionStatus.CONNECTING || status === ConnectionStatus.SUSPEND;
+      if (!reconnecting && code !== undefined) this.end(code);
+    });
+    this.client.addMessageListener((messages) => this.onMessages(messages));
+    this.client.connect(this.login.token, firstLogin ? FIRST_LOGIN_TIME_LIMIT : 0, this.login.userId, {
+      // The local database is open before any network I/O: show what this browser already has.
+      onDatabaseOpened: () => void this.refresh(),
+      onSuccess: () => void this.refresh(),
+      onError: (code) => this.end(code),
+    });
+  }
+
+  private render(): void {
+    const newChat = h(
+      'form',
+      { class: 'new-chat', onsubmit: (event: Event) => this.onNewChat(event) },
+      h('label', { class: 'field-label', for: 'new-chat-target' }, bilingual('新会话', 'New conversation')),
+      h(
+        'div',
+        { class: 'row' },
+        h('select', { name: 'type', 'aria-label': 'Conversation type' }, h('option', { value: '1' }, '私聊 Private'), h('option', { value: '3' }, '群聊 Group')),
+        h('input', { id: 'new-chat-target', name: 'target', required: true, pattern: ID_PATTERN, title: ID_TITLE, placeholder: 'bob / lobby', autocomplete: 'off' }),
+      ),
+      h(
+        'div',
+        { class: 'row' },
+        h(
+          'div',
+          { class: 'chips' },
+          ...DEMO_NAMES.filter((n) => n !== this.login.userId).map((name) =>
+            h('button', { type: 'button', class: 'chip', onclick: () => this.open(ConversationType.PRIVATE, name) }, name),
+          ),
+        ),
+        h('button', { type: 'submit' }, '开始 Start'),
+      ),
+    );
+    fill(
+      this.root,
+      h(
+        'header',
+        { class: 'topbar' },
+        h('div', { class: 'brand' }, 'Parley', h('small', {}, '演示聊天 · Demo chat')),
+        h('div', { class: 'me' }, h('span', { class: 'avatar' }, this.login.userId.slice(0, 1).toUpperCase()), h('strong', { 'data-testid': 'me' }, this.login.userId)),
+        this.badge,
+        h('button', { class: 'ghost', onclick: () => this.backToLogin() }, '退出 Log out'),
+      ),
+      h(
+        'main',
+        { class: 'chat' },
+        h('aside', { class: 'sidebar' }, newChat, this.list),
+        h(
+          'section',
+          { class: 'thread' },
+          h('div', { class: 'thread-head' }, this.threadTitle),
+          this.banner,
+          this.messageList,
+          this.composer,
+        ),
+      ),
+    );
+    this.renderThread();
+  }
+
+  private showStatus(status: ConnectionStatus): void {
+    const label = statusLabels[status];
+    this.badge.dataset.status = statusName(status);
+    this.badge.dataset.tone = label.tone;
+    fill(this.badge, h('span', { class: 'dot' }), bilingual(label.zh, label.en));
+    const reconnecting = status === ConnectionStatus.SUSPEND || status === ConnectionStatus.CONNECTING || status === ConnectionStatus.NETWORK_UNAVAILABLE;
+    this.banner.hidden = !reconnecting;
+    fill(this.banner, bilingual('连接断开时发送的消息会在恢复连接后自动发出。', 'Messages sent while disconnected go out once the connection is back.'));
+  }
+
+  /** Conversation list and open history from the SDK (its local database, refreshed from the server when connected). */
+  private async refresh(): Promise<void> {
+    for (const c of await this.client.getConversationList()) this.remember(c.conversationType, c.targetId, c.latestMessage);
+    this.selected ??= [...this.conversations.keys()][0];
+    this.renderList();
+    await this.loadHistory();
+  }
+
+  private remember(type: number, targetId: string, latest: Message | undefined): ConversationItem {
+    const key = keyOf(type, targetId);
+    const item = this.conversations.get(key) ?? { type, targetId, latest: undefined, unseen: 0 };
+    if (latest && (!item.latest || latest.sentTime >= item.latest.sentTime)) item.latest = latest;
+    this.conversations.set(key, item);
+    return item;
+  }
+
+  private renderList(): void {
+    const items = [...this.conversations.entries()].sort(([, a], [, b]) => (b.latest?.sentTime ?? 0) - (a.latest?.sentTime ?? 0));
+    if (items.length === 0) {
+      fill(this.list, h('li', { class: 'empty' }, bilingual('还没有会话：在上方选择一位用户开始聊天。', 'No conversations yet: pick someone above to start.')));
+      return;
+    }
+    fill(
+      this.list,
+      ...items.map(([key, item]) =>
+        h(
+          'li',
+          {},
+          h(
+            'button',
+            { class: key === this.selected ? 'conversation selected' : 'conversation', 'data-conversation': key, onclick: () => this.select(key) },
+            h('span', { class: item.type === ConversationType.GROUP ? 'avatar group' : 'avatar' }, item.type === ConversationType.GROUP ? '#' : item.targetId.slice(0, 1).toUpperCase()),
+            h(
+              'span',
+              { class: 'conversation-text' },
+              h('span', { class: 'conversation-title' }, titleOf(item)),
+              h('span', { class: 'preview' }, item.latest ? previewOf(item.latest) : '—'),
+            ),
+            h('span', { class: 'conversation-meta' }, item.latest ? h('time', {}, clock(item.latest.sentTime)) : null, item.unseen > 0 ? h('span', { class: 'unseen' }, item.unseen) : null),
+          ),
+        ),
+      ),
+    );
+  }
+
+  private select(key: string): void {
+    this.selected = key;
+    const item = this.conversations.get(key);
+    if (item) item.unseen = 0;
+    this.entries = [];
+    this.renderList();
+    this.renderThread();
+    void this.loadHistory();
+  }
+
+  private open(type: number, targetId: string): void {
+    this.remember(type, targetId, undefined);
+    this.select(keyOf(type, targetId));
+    this.composerInput.focus();
+  }
+
+  private async loadHistory(): Promise<void> {
+    const item = this.selected ? this.conversations.get(this.selected) : undefined;
+    if (!item) return this.renderThread();
+    const key = this.selected;
+    let history: Message[];
+    try {
+      history = await this.client.getHistoryMessages(item.type, item.targetId, { count: HISTORY_PAGE });
+    } catch {
+      // The connection dropped mid-query, or the page went back to login: keep what is shown.
+      return;
+    }
+    if (this.selected !== key) return;
+    const stillSending = this.entries.filter((e) => e.clientId.startsWith('pending:'));
+    this.entries = [...history.reverse().map((m) => this.entryOf(m)), ...stillSending];
+    this.renderThread();
+  }
+
+  private entryOf(m: Message): Entry {
+    return {
+      uid: m.messageUId,
+      clientId: m.clientId,
+      senderUserId: m.senderUserId,
+      mine: m.messageDirection === 1,
+      text: textOf(m),
+      sentTime: m.sentTime,
+      state: m.status === 'sending' ? 'sending' : m.status === 'failed' ? 'failed' : 'sent',
+    };
+  }
+
+  private renderThread(): void {
+    const item = this.selected ? this.conversations.get(this.selected) : undefined;
+    this.composer.hidden = !item;
+    if (!item) {
+      fill(this.threadTitle, bilingual('选择一个会话', 'Pick a conversation'));
+      fill(this.messageList, h('li', { class: 'empty' }, bilingual('左侧选择会话，或开始一个新会话。', 'Choose a conversation on the left, or start a new one.')));
+      return;
+    }
+    fill(this.threadTitle, titleOf(item), h('small', {}, item.type === ConversationType.GROUP ? '群聊 · Group' : '私聊 · Private'));
+    const nearBottom = this.messageList.scrollHeight - this.messageList.scrollTop - this.messageList.clientHeight < 80;
+    if (this.entries.length === 0) {
+      fill(this.messageList, h('li', { class: 'empty' }, bilingual('还没有消息，打个招呼吧。', 'No messages yet: say hello.')));
+    } else {
+      fill(this.messageList, ...this.entries.map((e) => this.renderEntry(e, item.type === ConversationType.GROUP)));
+    }
+    if (nearBottom || this.entries.at(-1)?.mine) this.messageList.scrollTop = this.messageList.scrollHeight;
+  }
+
+  private renderEntry(e: Entry, inGroup: boolean): HTMLElement {
+    return h(
+      'li',
+      { class: `message ${e.mine ? 'mine' : 'theirs'} ${e.state}`, 'data-uid': e.uid },
+      !e.mine && inGroup ? h('span', { class: 'sender' }, e.senderUserId) : null,
+      h('span', { class: 'bubble' }, e.text),
+      h(
+        'span',
+        { class: 'meta' },
+        h('time', {}, clock(e.sentTime)),
+        e.state === 'sending' ? ' · 发送中 sending' : null,
+        e.state === 'failed' ? h('span', { class: 'failed-note' }, ` · ${e.note ? `${e.note.zh} · ${e.note.en}` : '发送失败 · not sent'}`) : null,
+      ),
+    );
+  }
+
+  private onMessages(messages: Message[]): void {
+    let changed = false;
+    for (const m of messages) {
+      const key = keyOf(m.conversationType, m.targetId);
+      const item = this.remember(m.conversationType, m.targetId, m);
+      if (key === this.selected) {
+        if (!this.entries.some((e) => isCopyOf(e, m))) {
+          this.entries.push(this.entryOf(m));
+          changed = true;
+        }
+      } else if (m.messageDirection === 2) {
+        item.unseen++;
+      }
+    }
+    this.renderList();
+    if (changed) this.renderThread();
+  }
+
+  private onSend(event: Event): void {
+    event.preventDefault();
+    const text = this.composerInput.value.trim();
+    const item = this.selected ? this.conversations.get(this.selected) : undefined;
+    if (!text || !item) return;
+    this.composerInput.value = '';
+    const entry: Entry = { uid: '', clientId: `pending:${++this.pendingId}`, senderUserId: this.login.userId, mine: true, text, sentTime: Date.now(), state: 'sending' };
+    this.entries.push(entry);
+    this.renderThread();
+    const conversation = this.selected;
+    this.client
+      .sendMessage(item.type, item.targetId, { objectName: 'RC:TxtMsg', content: { content: text } })
+      .then(
+        (sent) => {
+          // The inbox sync or a history load may have brought a copy first: keep the message once.
+          this.entries = this.entries.filter((e) => e === entry || !isCopyOf(e, sent));
+          Object.assign(entry, { uid: sent.messageUId, clientId: sent.clientId, sentTime: sent.sentTime, state: 'sent' });
+          this.remember(item.type, item.targetId, sent);
+        },
+        (error: unknown) => {
+          Object.assign(entry, { state: 'failed', note: sendFailure(error instanceof IMError ? error.code : -1) });
+        },
+      )
+      .finally(() => {
+        this.renderList();
+        if (this.selected === conversation) this.renderThread();
+      });
+  }
+
+  private onNewChat(event: Event): void {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const type = Number((form.elements.namedItem('type') as HTMLSelectElement).value);
+    const input = form.elements.namedItem('target') as HTMLInputElement;
+    const target = input.value.trim();
+    if (!target) return;
+    input.value = '';
+    if (type !== ConversationType.GROUP) return this.open(ConversationType.PRIVATE, target);
+    // Joining goes through the demo's app server, as a real app's would (Server API /group/join).
+    joinDemoGroup(this.login.userId, target).then(
+      () => this.open(ConversationType.GROUP, target),
+      (error: unknown) => alertInline(form, error instanceof RequestError ? error.message : String(error)),
+    );
+  }
+
+  /** The connection is over for good (kicked, blocked, bad token, timeout): say why, offer the way back. */
+  private end(code: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.client.disconnect();
+    const prompt = promptFor(code);
+    const dialog = h(
+      'div',
+      { class: 'overlay' },
+      h(
+        'div',
+        { class: 'prompt', role: 'alertdialog', 'aria-modal': 'true', 'aria-labelledby': 'prompt-title', 'data-code': code },
+        h('h2', { id: 'prompt-title' }, prompt.title),
+        h('p', { class: 'zh' }, prompt.zh),
+        h('p', { class: 'en' }, prompt.en),
+        h('p', { class: 'code' }, `${code} ${codeName(code)}`),
+        h(
+          'div',
+          { class: 'actions' },
+          prompt.retry ? h('button', { onclick: () => this.retry(dialog) }, '重新连接 Retry') : null,
+          h('button', { class: 'primary', onclick: () => this.backToLogin() }, '返回登录 Back to login'),
+        ),
+      ),
+    );
+    this.root.append(dialog);
+    dialog.querySelector<HTMLButtonElement>('button.primary')?.focus();
+  }
+
+  private retry(dialog: HTMLElement): void {
+    dialog.remove();
+    this.ended = false;
+    this.client.connect(this.login.token, FIRST_LOGIN_TIME_LIMIT, this.login.userId, {
+      onSuccess: () => void this.refresh(),
+      onError: (code) => this.end(code),
+    });
+  }
+
+  private backToLogin(): void {
+    this.ended = true;
+    this.client.logout();
+    this.leave(this.login.userId);
+  }
+}
+
+function isCopyOf(entry: Entry, m: Message): boolean {
+  return (entry.uid !== '' && entry.uid === m.messageUId) || entry.clientId === m.clientId;
+}
+
+function titleOf(item: ConversationItem): string {
+  return item.type === ConversationType.GROUP ? `# ${item.targetId}` : item.targetId;
+}
+
+function textOf(m: Message): string {
+  const content = m.content as { content?: unknown } | null;
+  return typeof content?.content === 'string' ? content.content : `[${m.objectName}]`;
+}
+
+function previewOf(m: Message): string {
+  const who = m.messageDirection === 1 ? '我 me' : m.conversationType === ConversationType.GROUP ? m.senderUserId : '';
+  return who ? `${who}: ${textOf(m)}` : textOf(m);
+}
+
+function alertInline(form: HTMLFormElement, message: string): void {
+  form.querySelector('.form-error')?.remove();
+  form.append(h('p', { class: 'form-error', role: 'alert' }, message));
+}

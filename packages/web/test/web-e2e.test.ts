@@ -1,0 +1,210 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../server/test/support/free-port.js';
+import { makeTempDir } from '../../server/test/support/temp-dir.js';
+import { spawnServer, type ServerProcess } from '../../server/test/support/test-server.js';
+
+/**
+ * The demo chat and the console as a user sees them: `parley serve` as a real process (so it can be
+ * restarted on the same port and data), its built pages, and Debian's Chromium driven by
+ * playwright-core. Each step leaves a screenshot under test-artifacts/e2e/<time>/.
+ */
+const WEB_BUILD = fileURLToPath(new URL('../dist/index.html', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL(`../../../test-artifacts/e2e/${new Date().toISOString().replace(/[:.]/g, '-')}/`, import.meta.url));
+const ADMIN_TOKEN = randomBytes(24).toString('base64url');
+/** Longest wait for something a page should show; generous because other suites share the machine. */
+const STEP_MS = 15_000;
+
+const dataDir = makeTempDir('parley-web-e2e-');
+let port: number;
+let server: ServerProcess;
+let browser: Browser;
+let shots = 0;
+const pageErrors: string[] = [];
+const pages: Record<'alice' | 'bob' | 'alice2' | 'console', Page | undefined> = { alice: undefined, bob: undefined, alice2: undefined, console: undefined };
+
+const url = (path = '/') => `http://127.0.0.1:${port}${path}`;
+const startServer = () => spawnServer(['--port', String(port), '--data-dir', dataDir.path, '--admin-token', ADMIN_TOKEN]);
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${String(++shots).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+async function openPage(name: keyof typeof pages, path: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
+  await page.goto(url(path));
+  pages[name] = page;
+  return page;
+}
+
+const status = (page: Page) => page.getByTestId('status');
+
+async function logIn(name: 'alice' | 'bob' | 'alice2', userId: string): Promise<Page> {
+  const page = await openPage(name, '/');
+  await page.locator('#user-id').fill(userId);
+  await page.getByRole('button', { name: '登录 Log in' }).click();
+  await expect.poll(() => status(page).getAttribute('data-status'), { timeout: STEP_MS }).toBe('CONNECTED');
+  return page;
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message').fill(text);
+  await page.getByLabel('Message').press('Enter');
+  await page.locator('.message.mine.sent', { hasText: text }).waitFor();
+}
+
+const message = (page: Page, text: string) => page.locator('.message', { hasText: text });
+
+beforeAll(async () => {
+  if (!existsSync(WEB_BUILD)) {
+    throw new Error(`${WEB_BUILD} is missing: build the web pages first with \`npm run build\` (npm test builds before it runs)`);
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  console.log(`web e2e screenshots: ${ARTIFACTS}`);
+  port = await freePort();
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.child.kill('SIGTERM');
+  await server?.exited;
+  dataDir.remove();
+});
+
+describe('web demo and console in Chromium', () => {
+  it('alice and bob log in and exchange private and group messages both ways', async () => {
+    const alice = await logIn('alice', 'alice');
+    const bob = await logIn('bob', 'bob');
+    await shot(alice, 'alice-logged-in');
+
+    await alice.locator('.new-chat .chip', { hasText: 'bob' }).click();
+    await send(alice, 'hi bob, 你好');
+    await bob.locator('[data-conversation="1:alice"]').click();
+    await message(bob, 'hi bob, 你好').waitFor();
+    await send(bob, 'hi alice');
+    await message(alice, 'hi alice').waitFor();
+    await shot(alice, 'alice-private-chat');
+
+    await alice.locator('[data-conversation="3:lobby"]').click();
+    await send(alice, 'hello lobby');
+    await bob.locator('[data-conversation="3:lobby"]').click();
+    await message(bob, 'hello lobby').locator('.sender', { hasText: 'alice' }).waitFor();
+    await send(bob, 'hello from bob');
+    await message(alice, 'hello from bob').waitFor();
+    await shot(bob, 'bob-group-chat');
+
+    // The console's msgs/s comes from this counter: one per acked send.
+    const metrics = await (await fetch(url('/metrics'))).text();
+    expect(metrics).toContain('parley_messages_total{type="private"} 2');
+    expect(metrics).toContain('parley_messages_total{type="group"} 2');
+  });
+
+  it('bob reloads the page and sees the history', async () => {
+    const bob = pages.bob as Page;
+    await bob.reload();
+    await bob.locator('[data-conversation="1:alice"]').click();
+    await message(bob, 'hi bob, 你好').waitFor();
+    await message(bob, 'hi alice').waitFor();
+    await expect.poll(() => status(bob).getAttribute('data-status'), { timeout: STEP_MS }).toBe('CONNECTED');
+    await shot(bob, 'bob-after-reload');
+  });
+
+  it('both pages show reconnecting while the server restarts, then recover without a reload', async () => {
+    const alice = pages.alice as Page;
+    const bob = pages.bob as Page;
+    // Set on the live documents: still there afterwards means no page was reloaded.
+    for (const page of [alice, bob]) await page.evaluate(() => Object.assign(globalThis, { e2eMarker: 'same document' }));
+    await alice.locator('[data-conversation="1:bob"]').click();
+
+    server.child.kill('SIGTERM');
+    await server.exited;
+    for (const page of [alice, bob]) {
+      await expect.poll(() => status(page).getAttribute('data-status'), { timeout: STEP_MS }).toMatch(/^(SUSPEND|CONNECTING)$/);
+    }
+    await alice.getByLabel('Message').fill('sent while the server was down');
+    await alice.getByLabel('Message').press('Enter');
+    await shot(alice, 'alice-reconnecting');
+    await shot(bob, 'bob-reconnecting');
+
+    server = await startServer();
+    for (const page of [alice, bob]) {
+      await expect.poll(() => status(page).getAttribute('data-status'), { timeout: STEP_MS }).toBe('CONNECTED');
+      expect(await page.evaluate(() => (globalThis as { e2eMarker?: string }).e2eMarker)).toBe('same document');
+    }
+    await alice.locator('.message.mine.sent', { hasText: 'sent while the server was down' }).waitFor();
+    await bob.locator('[data-conversation="1:alice"]').click();
+    await message(bob, 'sent while the server was down').waitFor();
+    await shot(alice, 'alice-recovered');
+    await shot(bob, 'bob-recovered');
+  }, 45_000);
+
+  it('alice logging in on another web client kicks the first one with the seed prompt', async () => {
+    const alice = pages.alice as Page;
+    const alice2 = await logIn('alice2', 'alice');
+    const prompt = alice.getByRole('alertdialog');
+    await prompt.waitFor();
+    expect(await prompt.getAttribute('data-code')).toBe('31010');
+    await expect.poll(() => prompt.textContent()).toContain('当前账号已在其他设备登录');
+    expect(await prompt.textContent()).toContain('this account logged in on another device');
+    expect(await status(alice).getAttribute('data-status')).toBe('KICKED_OFFLINE_BY_OTHER_CLIENT');
+    expect(await status(alice2).getAttribute('data-status')).toBe('CONNECTED');
+    await shot(alice, 'alice-kicked');
+
+    await prompt.getByRole('button', { name: '返回登录 Back to login' }).click();
+    await alice.locator('#user-id').waitFor();
+    expect(await alice.locator('#user-id').inputValue()).toBe('alice');
+    await shot(alice, 'alice-back-at-login');
+  });
+
+  it('the console creates an app and blocks bob, whose page then shows the blocked prompt', async () => {
+    const bob = pages.bob as Page;
+    const devAppKey = (JSON.parse(readFileSync(join(dataDir.path, 'dev-app.json'), 'utf8')) as { appKey: string }).appKey;
+    const admin = await openPage('console', '/console');
+    await admin.locator('#admin-token').fill(ADMIN_TOKEN);
+    await admin.getByRole('button', { name: '进入 Enter' }).click();
+    await admin.locator('[data-figure="connections"] .value').waitFor();
+    // alice (second client) and bob are connected.
+    await expect.poll(async () => Number(await admin.locator('[data-figure="connections"] .value').textContent()), { timeout: STEP_MS }).toBe(2);
+
+    await admin.getByRole('button', { name: '新建应用 New app' }).click();
+    const form = admin.getByRole('form', { name: 'New app' });
+    await form.locator('input[name="name"]').fill('e2e-shop');
+    await form.locator('select[name="devicePolicy"]').selectOption('single');
+    await form.getByRole('button', { name: '创建 Create' }).click();
+    const row = admin.locator('tr', { hasText: 'e2e-shop' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('仅一台');
+    await shot(admin, 'console-app-created');
+
+    await admin.getByLabel('App', { exact: true }).selectOption(devAppKey);
+    await admin.getByLabel('User ID').fill('bob');
+    await admin.getByRole('button', { name: '查询 Look up' }).click();
+    await admin.locator('[data-user="bob"] .devices li', { hasText: 'web' }).waitFor();
+    await admin.getByRole('button', { name: '封禁并踢下线 Block & kick' }).click();
+    await admin.getByTestId('user-state').locator('.state.blocked').waitFor();
+    await shot(admin, 'console-bob-blocked');
+
+    const prompt = bob.getByRole('alertdialog');
+    await prompt.waitFor();
+    expect(await prompt.getAttribute('data-code')).toBe('31011');
+    expect(await prompt.textContent()).toContain('用户被封禁');
+    expect(await status(bob).getAttribute('data-status')).toBe('CONN_USER_BLOCKED');
+    await shot(bob, 'bob-blocked');
+  });
+
+  it('no page threw', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
