@@ -18,6 +18,8 @@ export interface ServerConfig {
   userSendRate: number;
   /** WebSocket handshakes per second allowed from one IP address (a burst of twice that). */
   handshakeRate: number;
+  /** The demo chat's token-issuing routes (`/demo/api`): on unless `--no-demo`. */
+  demo: boolean;
 }
 
 const envTwins = {
@@ -35,9 +37,11 @@ const envTwins = {
 } as const;
 
 export type FlagName = keyof typeof envTwins;
-export const configFlagOptions = Object.fromEntries(
-  Object.keys(envTwins).map((name) => [name, { type: 'string' as const }]),
-) as Record<FlagName, { type: 'string' }>;
+export const configFlagOptions = {
+  ...(Object.fromEntries(Object.keys(envTwins).map((name) => [name, { type: 'string' as const }])) as Record<FlagName, { type: 'string' }>),
+  // parseArgs has no automatic negation: the demo is on unless this flag (or PARLEY_NO_DEMO=1) is given.
+  'no-demo': { type: 'boolean' as const },
+};
 
 const schema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -60,7 +64,10 @@ const schema = z.object({
 export class ConfigError extends Error {}
 
 /** Flags win over environment variables, which win over defaults. */
-export function resolveConfig(values: Partial<Record<FlagName, string>>, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function resolveConfig(
+  values: Partial<Record<FlagName, string>> & { 'no-demo'?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
   const pick = (name: FlagName) => values[name] ?? nonEmpty(env[envTwins[name]]);
   const result = schema.safeParse({
     port: pick('port'),
@@ -87,6 +94,7 @@ export function resolveConfig(values: Partial<Record<FlagName, string>>, env: No
     redisUrl: c.redisUrl,
     adminToken: c.adminToken,
     publicUrl: c.publicUrl?.replace(/\/+$/, ''),
+    demo: !(values['no-demo'] ?? ['1', 'true'].includes(env.PARLEY_NO_DEMO ?? '')),
   };
 }
 

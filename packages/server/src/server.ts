@@ -61,7 +61,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const createdDevApp = await ensureDevApp(apps, config.dataDir);
 
   const metrics = createMetricsRegistry();
-  const http = buildHttpServer({ services, logger, metrics, publicUrl: config.publicUrl, adminToken: admin.token, dataDir: config.dataDir, clustered: config.redisUrl !== undefined });
+  const http = buildHttpServer({ services, logger, metrics, publicUrl: config.publicUrl, adminToken: admin.token, dataDir: config.dataDir, clustered: config.redisUrl !== undefined, demo: config.demo });
   // Half-open connections (a flood of started handshakes) are cut after 10 s, not Node's 60.
   http.server.headersTimeout = 10_000;
   const gateway = new Gateway(http.server, {

@@ -1,5 +1,6 @@
 import type { ServerConfig } from '../config.js';
 import { devAppFile } from '../core/apps/dev-app.js';
+import { adminTokenFile } from '../http/admin/admin-token.js';
 import { createLogger } from '../logger.js';
 import { startServer } from '../server.js';
 
@@ -24,8 +25,14 @@ export async function serveCommand(config: ServerConfig): Promise<number> {
       ].join('\n') + '\n',
     );
   }
+  if (server.createdAdminToken) {
+    process.stdout.write(
+      ['', `Generated an admin token for the console (shown once; also saved to ${adminTokenFile(config.dataDir)}):`, `  ${server.createdAdminToken}`, ''].join('\n') + '\n',
+    );
+  }
   logger.info({ url: server.url, dataDir: config.dataDir }, 'parley is listening');
   process.stdout.write(`Parley is running at ${server.url}\n`);
+  process.stdout.write(`  demo chat ${server.url}/  ·  console ${server.url}/console\n`);
 
   logger.info({ signal: await stopSignal }, 'shutting down');
   await server.close();
