@@ -1,13 +1,7 @@
 import type { Pool } from 'pg';
-import type { GroupRecord, GroupRepository } from '../store.js';
+import type { GroupRepository } from '../store.js';
 import { inTransaction } from './postgres-transaction.js';
-
-interface GroupRow {
-  app_key: string;
-  group_id: string;
-  name: string;
-  created_at: number;
-}
+import { groupFromRow, type GroupRow } from '../rows.js';
 
 export function postgresGroups(pool: Pool): GroupRepository {
   return {
@@ -55,6 +49,3 @@ export function postgresGroups(pool: Pool): GroupRepository {
   };
 }
 
-function groupFromRow(row: GroupRow): GroupRecord {
-  return { appKey: row.app_key, groupId: row.group_id, name: row.name, createdAt: row.created_at };
-}

@@ -9,23 +9,7 @@ import type {
   StoredMessage,
 } from '../store.js';
 import { inTransaction } from './postgres-transaction.js';
-
-interface MessageRow {
-  seq: number;
-  app_key: string;
-  uid: string;
-  conversation_type: number;
-  target_id: string;
-  conversation_key: string;
-  sender_id: string;
-  object_name: string;
-  content: string;
-  sent_time: number;
-  flags: number;
-  client_unique_id: string | null;
-}
-
-const PERSISTED = 1;
+import { conversationTargetFor, messageFromRow, PERSISTED, stripDelivery, type MessageRow } from '../rows.js';
 
 /** A new message with the row it got. */
 interface InsertedMessage {
@@ -315,29 +299,3 @@ function resultAt(results: AppendedMessage[], index: number): AppendedMessage {
   return result;
 }
 
-/** Whom the conversation is with, seen from one participant: the group, or the other party. */
-function conversationTargetFor(m: StoredMessage, direction: 1 | 2): string {
-  if (m.conversationType === 3) return m.targetId;
-  return direction === 1 ? m.targetId : m.senderId;
-}
-
-function stripDelivery(m: NewMessage): StoredMessage {
-  const { recipients: _recipients, senderCopy: _senderCopy, ...message } = m;
-  return message;
-}
-
-function messageFromRow(row: MessageRow): StoredMessage {
-  return {
-    appKey: row.app_key,
-    uid: row.uid,
-    conversationType: row.conversation_type as StoredConversationType,
-    targetId: row.target_id,
-    conversationKey: row.conversation_key,
-    senderId: row.sender_id,
-    objectName: row.object_name,
-    content: row.content,
-    sentTime: row.sent_time,
-    flags: row.flags,
-    clientUniqueId: row.client_unique_id ?? undefined,
-  };
-}

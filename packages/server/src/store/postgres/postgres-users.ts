@@ -1,29 +1,6 @@
 import type { Pool } from 'pg';
-import type { UserRecord, UserRepository } from '../store.js';
-
-interface UserRow {
-  app_key: string;
-  user_id: string;
-  name: string;
-  portrait_uri: string;
-  created_at: number;
-  tokens_valid_after: number;
-  blocked_until: number;
-  deactivated: number;
-}
-
-function userFromRow(row: UserRow): UserRecord {
-  return {
-    appKey: row.app_key,
-    userId: row.user_id,
-    name: row.name,
-    portraitUri: row.portrait_uri,
-    createdAt: row.created_at,
-    tokensValidAfter: row.tokens_valid_after,
-    blockedUntil: row.blocked_until,
-    deactivated: row.deactivated === 1,
-  };
-}
+import type { UserRepository } from '../store.js';
+import { userFromRow, type UserRow } from '../rows.js';
 
 /** The per-user fields set for many users at once; a fixed map, so no column name comes from input. */
 const perUserColumns = {

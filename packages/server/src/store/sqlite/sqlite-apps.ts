@@ -1,55 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AppRecord, AppRepository } from '../store.js';
-
-interface AppRow {
-  app_key: string;
-  app_secret: string;
-  name: string;
-  state: string;
-  token_lifetime_seconds: number;
-  device_policy: string;
-  max_devices: number;
-  safe_domains: string;
-  signature_mode: string;
-  api_rate_limit: number;
-  created_at: number;
-  updated_at: number;
-}
-
-const appColumns: Record<keyof Omit<AppRecord, 'appKey'>, keyof AppRow> = {
-  appSecret: 'app_secret',
-  name: 'name',
-  state: 'state',
-  tokenLifetimeSeconds: 'token_lifetime_seconds',
-  devicePolicy: 'device_policy',
-  maxDevices: 'max_devices',
-  safeDomains: 'safe_domains',
-  signatureMode: 'signature_mode',
-  apiRateLimit: 'api_rate_limit',
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-};
-
-function appFromRow(row: AppRow): AppRecord {
-  return {
-    appKey: row.app_key,
-    appSecret: row.app_secret,
-    name: row.name,
-    state: row.state as AppRecord['state'],
-    tokenLifetimeSeconds: row.token_lifetime_seconds,
-    devicePolicy: row.device_policy as AppRecord['devicePolicy'],
-    maxDevices: row.max_devices,
-    safeDomains: JSON.parse(row.safe_domains) as string[],
-    signatureMode: row.signature_mode as AppRecord['signatureMode'],
-    apiRateLimit: row.api_rate_limit,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function appColumnValue(field: keyof Omit<AppRecord, 'appKey'>, value: unknown): unknown {
-  return field === 'safeDomains' ? JSON.stringify(value) : value;
-}
+import { appColumns, appColumnValue, appFromRow, type AppRow } from '../rows.js';
 
 export function sqliteApps(db: Database.Database): AppRepository {
   const insert = db.prepare(

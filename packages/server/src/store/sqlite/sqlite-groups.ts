@@ -1,12 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { GroupRecord, GroupRepository } from '../store.js';
-
-interface GroupRow {
-  app_key: string;
-  group_id: string;
-  name: string;
-  created_at: number;
-}
+import type { GroupRepository } from '../store.js';
+import { groupFromRow, type GroupRow } from '../rows.js';
 
 export function sqliteGroups(db: Database.Database): GroupRepository {
   const upsertGroup = db.prepare(
@@ -48,6 +42,3 @@ export function sqliteGroups(db: Database.Database): GroupRepository {
   };
 }
 
-function groupFromRow(row: GroupRow): GroupRecord {
-  return { appKey: row.app_key, groupId: row.group_id, name: row.name, createdAt: row.created_at };
-}

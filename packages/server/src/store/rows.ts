@@ -1,0 +1,139 @@
+import type { AppRecord, GroupRecord, NewMessage, StoredConversationType, StoredMessage, UserRecord } from './store.js';
+
+/**
+ * Rows as both backends read them (the shared migrations give them the same columns), and the
+ * records they become: the backends differ in how they talk to their database, not in this.
+ */
+
+/** The flag bit (UpStreamMessage.sessionId) of a message kept in history and conversations. */
+export const PERSISTED = 1;
+
+/** An app field stored in a column of its own (everything but the key). */
+export type AppField = keyof Omit<AppRecord, 'appKey'>;
+
+export interface AppRow {
+  app_key: string;
+  app_secret: string;
+  name: string;
+  state: string;
+  token_lifetime_seconds: number;
+  device_policy: string;
+  max_devices: number;
+  safe_domains: string;
+  signature_mode: string;
+  api_rate_limit: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export const appColumns: Record<AppField, keyof AppRow> = {
+  appSecret: 'app_secret',
+  name: 'name',
+  state: 'state',
+  tokenLifetimeSeconds: 'token_lifetime_seconds',
+  devicePolicy: 'device_policy',
+  maxDevices: 'max_devices',
+  safeDomains: 'safe_domains',
+  signatureMode: 'signature_mode',
+  apiRateLimit: 'api_rate_limit',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+export function appFromRow(row: AppRow): AppRecord {
+  return {
+    appKey: row.app_key,
+    appSecret: row.app_secret,
+    name: row.name,
+    state: row.state as AppRecord['state'],
+    tokenLifetimeSeconds: row.token_lifetime_seconds,
+    devicePolicy: row.device_policy as AppRecord['devicePolicy'],
+    maxDevices: row.max_devices,
+    safeDomains: JSON.parse(row.safe_domains) as string[],
+    signatureMode: row.signature_mode as AppRecord['signatureMode'],
+    apiRateLimit: row.api_rate_limit,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function appColumnValue(field: AppField, value: unknown): unknown {
+  return field === 'safeDomains' ? JSON.stringify(value) : value;
+}
+
+export interface UserRow {
+  app_key: string;
+  user_id: string;
+  name: string;
+  portrait_uri: string;
+  created_at: number;
+  tokens_valid_after: number;
+  blocked_until: number;
+  deactivated: number;
+}
+
+export function userFromRow(row: UserRow): UserRecord {
+  return {
+    appKey: row.app_key,
+    userId: row.user_id,
+    name: row.name,
+    portraitUri: row.portrait_uri,
+    createdAt: row.created_at,
+    tokensValidAfter: row.tokens_valid_after,
+    blockedUntil: row.blocked_until,
+    deactivated: row.deactivated === 1,
+  };
+}
+
+export interface GroupRow {
+  app_key: string;
+  group_id: string;
+  name: string;
+  created_at: number;
+}
+
+export function groupFromRow(row: GroupRow): GroupRecord {
+  return { appKey: row.app_key, groupId: row.group_id, name: row.name, createdAt: row.created_at };
+}
+
+export interface MessageRow {
+  seq: number;
+  app_key: string;
+  uid: string;
+  conversation_type: number;
+  target_id: string;
+  conversation_key: string;
+  sender_id: string;
+  object_name: string;
+  content: string;
+  sent_time: number;
+  flags: number;
+  client_unique_id: string | null;
+}
+
+export function messageFromRow(row: MessageRow): StoredMessage {
+  return {
+    appKey: row.app_key,
+    uid: row.uid,
+    conversationType: row.conversation_type as StoredConversationType,
+    targetId: row.target_id,
+    conversationKey: row.conversation_key,
+    senderId: row.sender_id,
+    objectName: row.object_name,
+    content: row.content,
+    sentTime: row.sent_time,
+    flags: row.flags,
+    clientUniqueId: row.client_unique_id ?? undefined,
+  };
+}
+
+/** Whom the conversation is with, seen from one participant: the group, or the other party. */
+export function conversationTargetFor(m: StoredMessage, direction: 1 | 2): string {
+  if (m.conversationType === 3) return m.targetId;
+  return direction === 1 ? m.targetId : m.senderId;
+}
+
+export function stripDelivery(m: NewMessage): StoredMessage {
+  const { recipients: _recipients, senderCopy: _senderCopy, ...message } = m;
+  return message;
+}
