@@ -28,7 +28,7 @@ const pageErrors: string[] = [];
 const pages: Record<'alice' | 'bob' | 'alice2' | 'console', Page | undefined> = { alice: undefined, bob: undefined, alice2: undefined, console: undefined };
 
 const url = (path = '/') => `http://127.0.0.1:${port}${path}`;
-const startServer = () => spawnServer(['--port', String(port), '--data-dir', dataDir.path, '--admin-token', ADMIN_TOKEN]);
+const startServer = () => spawnServer(['--port', String(port), '--data-dir', dataDir.path, `--admin-token=${ADMIN_TOKEN}`]);
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${String(++shots).padStart(2, '0')}-${name}.png`), fullPage: true });

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** A generated token is 43 characters of base64url (256 random bits). */
+/** A generated token is 64 hex characters (256 random bits): nothing in it reads as a command-line flag. */
 const GENERATED_TOKEN_BYTES = 32;
 const MIN_STORED_TOKEN_LENGTH = 32;
 
@@ -37,7 +37,7 @@ export async function ensureAdminToken(dataDir: string, configured: string | und
     }
     return { token: stored, created: false };
   }
-  const token = randomBytes(GENERATED_TOKEN_BYTES).toString('base64url');
+  const token = randomBytes(GENERATED_TOKEN_BYTES).toString('hex');
   await mkdir(dataDir, { recursive: true });
   // 'wx': never overwrite a token another process saved meanwhile.
   await writeFile(file, token + '\n', { mode: 0o600, flag: 'wx' });
