@@ -74,6 +74,24 @@ describe('@parley/client messaging', () => {
     expect(conversations).toEqual([expect.objectContaining({ conversationType: 1, targetId: 'm-alice', unreadCount: 1 })]);
   });
 
+  it('sends every message of a burst, in order, without waiting for a later send', async () => {
+    const server = await inProcess();
+    const dev = server.devApp;
+    const alice = client(dev.appKey, tempDir());
+    const bob = client(dev.appKey, tempDir());
+    await alice.c.connectAsync(await tokenFor(server.url, dev, 'burst-alice'));
+    await bob.c.connectAsync(await tokenFor(server.url, dev, 'burst-bob'));
+    // Each send starts while the one before waits for its ack: the queue must pick every one up.
+    const sending: Promise<Message>[] = [];
+    for (let i = 0; i < 20; i++) {
+      sending.push(alice.c.sendMessage(1, 'burst-bob', text(`b${i}`)));
+      await new Promise((r) => setImmediate(r));
+    }
+    const sent = await Promise.race([Promise.all(sending), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('a send stalled')), 5000))]);
+    expect(sent.every((m) => m.status === 'sent')).toBe(true);
+    await expect.poll(() => texts(bob.received)).toEqual(Array.from({ length: 20 }, (_, i) => `b${i}`));
+  });
+
   it('delivers what arrived while offline, once, on connect', async () => {
     const server = await inProcess();
     const dev = server.devApp;

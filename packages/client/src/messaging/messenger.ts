@@ -26,6 +26,7 @@ export class Messenger {
   private syncing: Promise<void> | undefined;
   private syncAgain = false;
   private flushing: Promise<void> | undefined;
+  private flushAgain = false;
   private readonly waiting = new Map<string, { resolve: (m: Message) => void; reject: (e: Error) => void }>();
 
   constructor(
@@ -105,14 +106,22 @@ export class Messenger {
     }
   }
 
+  /** Sends queued messages in order; a send queued while this runs is picked up before it ends. */
   private flush(): Promise<void> {
-    this.flushing ??= (async () => {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
       try {
-        for (const pending of await this.store.pendingOutgoing()) {
-          const session = this.session;
-          if (!session) return;
-          await this.publish(session, pending);
-        }
+        do {
+          this.flushAgain = false;
+          for (const pending of await this.store.pendingOutgoing()) {
+            const session = this.session;
+            if (!session) return;
+            await this.publish(session, pending);
+          }
+        } while (this.flushAgain);
       } finally {
         this.flushing = undefined;
       }
