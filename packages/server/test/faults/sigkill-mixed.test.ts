@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { IAReceivedMessage } from '@rongcloud/imlib-next';
+import { DeliveryChecker } from '../support/delivery-checker.js';
+import { freePort } from '../support/free-port.js';
+import { type Credentials } from '../support/server-api-client.js';
+import { makeTempDir } from '../support/temp-dir.js';
+import { spawnServer, type ServerProcess } from '../support/test-server.js';
+import { OfficialFleet } from './official-workload.js';
+import { expectClean, scale, SdkFleet, sleep, tokenFor } from './workload.js';
+
+/**
+ * SIGKILL of a single `parley serve` (SQLite) while official Web SDK users and @parley/client users
+ * send to each other. The official SDK keeps no local record of received messages in its default
+ * navigation mode, so a message the server delivers twice (or re-delivers from a stale inbox cursor
+ * after a restart) shows up twice in its app: this is the server's own exactly-once.
+ */
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Polls `done` every 50 ms for at most `timeoutMs`; returns whether it became true. */
+async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await sleep(50);
+  return done();
+}
+
+describe('fault: SIGKILL of the server during traffic of official Web SDK and @parley/client users', () => {
+  it('loses, duplicates and reorders no acked message of either SDK across kills and restarts', async () => {
+    const dir = makeTempDir('parley-kill-mixed-');
+    cleanups.push(dir.remove);
+    const port = await freePort();
+    let server: ServerProcess | undefined;
+    const start = async () => {
+      server = await spawnServer(['--port', String(port), '--data-dir', dir.path, '--user-send-rate', '100000']);
+    };
+    cleanups.push(async () => {
+      server?.child.kill('SIGKILL');
+      await server?.exited;
+    });
+    await start();
+    const url = server!.url;
+    const creds = JSON.parse(readFileSync(join(dir.path, 'dev-app.json'), 'utf8')) as Credentials;
+
+    const checker = new DeliveryChecker();
+    const sdk = new SdkFleet(checker, creds.appKey);
+    cleanups.push(() => sdk.close());
+    const official = new OfficialFleet(checker, creds.appKey, [url]);
+    cleanups.push(() => official.close());
+
+    const perKind = scale(2, 4);
+    const sdkNames = Array.from({ length: perKind }, (_, i) => `mix-p${i}`);
+    const officialNames = Array.from({ length: perKind }, (_, i) => `mix-o${i}`);
+    const everyone = [...sdkNames, ...officialNames];
+    const tokens = new Map<string, string>();
+    for (const name of everyone) tokens.set(name, await tokenFor(url, creds, name));
+    for (const name of sdkNames) await sdk.add(name, tokens.get(name)!);
+    await Promise.all(officialNames.map((name) => official.add(name, tokens.get(name)!)));
+
+    // A full mesh across both SDKs: everyone sends private messages to everyone else.
+    const targetsOf = (me: string) => everyone.filter((u) => u !== me).map((id) => ({ type: 1 as const, id }));
+    let faultsOver = false;
+    const until = () => faultsOver;
+    const sdkTraffic = sdk.traffic(sdk.users.map((sender) => ({ sender, targets: targetsOf(sender.userId), count: 20_000, pauseMs: 5, until })));
+    const officialTraffic = official.traffic(official.users.map((sender) => ({ sender, targets: targetsOf(sender.userId), attempts: 20_000, pauseMs: 2, until })));
+    let trafficDone = false;
+    void Promise.all([sdkTraffic, officialTraffic])
+      .finally(() => (trafficDone = true))
+      .catch(() => undefined);
+
+    const officialAcked = () => official.users.reduce((n, u) => n + u.acked, 0);
+    const sdkAcked = () => checker.ackedCount - officialAcked();
+    /** Acks of each kind in each phase: before the first kill, between kills, after the last restart. */
+    const phases: { official: number; sdk: number }[] = [];
+    let mark = { official: 0, sdk: 0 };
+    const minPerPhase = scale(5, 10);
+    const progressed = () => officialAcked() - mark.official >= minPerPhase && sdkAcked() - mark.sdk >= minPerPhase;
+    const endPhase = () => {
+      phases.push({ official: officialAcked() - mark.official, sdk: sdkAcked() - mark.sdk });
+      mark = { official: officialAcked(), sdk: sdkAcked() };
+    };
+
+    const kills = scale(2, 6);
+    let injected = 0;
+    const startedAt = Date.now();
+    for (let k = 0; k < kills && !trafficDone; k++) {
+      // Both kinds of client must have sent since the last restart (the official SDK retries its
+      // connection every 5 s); then kill mid-stream.
+      await waitUntil(progressed, 20_000);
+      await sleep(200 + Math.floor(Math.random() * 300));
+      endPhase();
+      server!.child.kill('SIGKILL');
+      await server!.exited;
+      injected++;
+      await sleep(200 + Math.floor(Math.random() * 300));
+      await start();
+    }
+    await waitUntil(progressed, 20_000);
+    await sleep(300);
+    endPhase();
+    expect(trafficDone, 'traffic lasted through every kill').toBe(false);
+    faultsOver = true;
+    await Promise.all([sdkTraffic, officialTraffic]);
+    const trafficMs = Date.now() - startedAt;
+    expect(injected, 'every kill happened during traffic').toBe(kills);
+    for (const [i, phase] of phases.entries()) {
+      expect(phase.official, `official SDK acks in phase ${i} (${JSON.stringify(phases)})`).toBeGreaterThanOrEqual(minPerPhase);
+      expect(phase.sdk, `@parley/client acks in phase ${i} (${JSON.stringify(phases)})`).toBeGreaterThanOrEqual(minPerPhase);
+    }
+
+    const report = await sdk.settle();
+    official.drain();
+    const officialFailures = official.users.flatMap((u) => u.failed);
+    console.log(
+      `[faults] sigkill-mixed: traffic ${trafficMs} ms; acks per phase ${JSON.stringify(phases)}; ` +
+        `official acked=${officialAcked()} failed=${officialFailures.length} codes=${JSON.stringify([...new Set(officialFailures)])} ` +
+        `commandErrors=${official.users.reduce((n, u) => n + u.commandErrors.length, 0)}; ` +
+        `@parley/client acked=${sdkAcked()} refused=${sdk.users.reduce((n, u) => n + u.refused.length, 0)}; ` +
+        `official own unacked sends echoed back ${official.users.reduce((n, u) => n + u.echoes.size, 0)}; ` +
+        `official reconnects ${JSON.stringify(official.users.map((u) => official.countEvents(u, 'CONNECTED')))}`,
+    );
+    expectClean('sigkill-mixed', report, injected, everyone.length * 20);
+    // Every official device got messages from both kinds of sender, and never its own back.
+    for (const user of official.users) {
+      const senders = new Set(
+        user.client
+          .payloadsOf('MESSAGES')
+          .flatMap((p) => (p as { messages: IAReceivedMessage[] }).messages)
+          .filter((m) => m.messageDirection === 2)
+          .map((m) => m.senderUserId),
+      );
+      expect([...senders].sort(), `${user.userId} received from`).toEqual(everyone.filter((u) => u !== user.userId).sort());
+      // Own sends coming back from the outbox: only sends that were never acked (stored, ack lost in
+      // the crash), each once, and only this user's.
+      const echoes = [...user.echoes];
+      expect(echoes.filter(([text]) => user.ackedTexts.has(text)), `${user.userId}: acked sends came back to the sending device`).toEqual([]);
+      expect(echoes.filter(([, n]) => n > 1), `${user.userId}: own sends came back more than once`).toEqual([]);
+      expect(echoes.filter(([text]) => !text.startsWith(`ck|${user.userId}|`)), `${user.userId}: others' messages with direction 1`).toEqual([]);
+      expect(user.commandErrors, `${user.userId}: harness-level send failures`).toEqual([]);
+    }
+    // @parley/client queues and resends: all of its sends end acked.
+    expect(sdk.users.flatMap((u) => u.refused)).toEqual([]);
+  }, 240_000);
+});
