@@ -32,6 +32,10 @@ export class GatewayConnection {
   lastSeen: number;
   /** The id of the last PUBLISH this server sent on this connection. */
   lastPushId = 0;
+  /** An s_ntf went out and the client has not pulled since: further notices wait (see Gateway). */
+  awaitingPull = false;
+  /** The highest inbox cursor noticed while awaiting that pull. */
+  heldCursor = 0;
 
   constructor(
     readonly socket: WebSocket,

@@ -21,7 +21,7 @@ import type { SessionService } from '../core/sessions/session-service.js';
 import { CloseCode, GatewayConnection } from './connection.js';
 import { handshakeFromConnectFrame, handshakeFromUrl, KEEPALIVE_BOUNDS_SECONDS, type Handshake } from './handshake.js';
 import type { PublishHandler } from './messaging.js';
-import type { QueryHandler } from './queries.js';
+import type { QueryAnswer, QueryHandler } from './queries.js';
 import { connAckStatusFor, disconnectStatusFor } from './refusal-status.js';
 
 export const GATEWAY_PATH = '/websocket';
@@ -230,13 +230,13 @@ export class Gateway {
       case 'QUERY': {
         const handler = this.deps.queries[frame.topic];
         const now = this.deps.now();
-        let answer = { status: AckStatus.OPERATION_NOT_SUPPORTED as number, payload: undefined as Uint8Array | undefined };
+        let answer: QueryAnswer = { status: AckStatus.OPERATION_NOT_SUPPORTED };
         if (handler) {
           try {
-            answer = { payload: undefined, ...(await handler(frame.payload, { session, now })) };
+            answer = await handler(frame.payload, { session, now });
           } catch (error) {
             if (!(error instanceof PayloadDecodeError)) throw error;
-            answer = { status: AckStatus.PARAMETER_INVALID, payload: undefined };
+            answer = { status: AckStatus.PARAMETER_INVALID };
           }
         }
         connection.send({
@@ -246,6 +246,7 @@ export class Gateway {
           status: answer.status,
           payload: answer.payload ?? new Uint8Array(0),
         });
+        if (answer.inboxCursor !== undefined) this.pulled(connection, answer.inboxCursor);
         return;
       }
       case 'PUBLISH': {
@@ -295,18 +296,34 @@ export class Gateway {
     return [...(this.byUser.get(userKey(appKey, userId)) ?? [])];
   }
 
-  /** `s_ntf`: the client answers with a pullMsg from its own cursor, so a lost notice loses nothing. */
+  /**
+   * `s_ntf`: the client answers with a pullMsg from its own cursor, so a lost notice loses nothing.
+   * While a notice waits for its pull, later ones are held and folded into one sent after the pull's
+   * answer (and only if that answer did not already reach them): under load a client pulls batches
+   * instead of answering every message with a round trip.
+   */
   private notifyInbox(connection: GatewayConnection, cursor: number): void {
-    const now = this.deps.now();
+    if (connection.awaitingPull) {
+      connection.heldCursor = Math.max(connection.heldCursor, cursor);
+      return;
+    }
+    connection.awaitingPull = true;
     connection.lastPushId = nextMessageId(connection.lastPushId);
     connection.send({
       type: 'PUBLISH',
       topic: Topic.s_ntf,
       targetId: connection.session?.userId ?? '',
       messageId: connection.lastPushId,
-      date: splitTimestamp(now).date,
+      date: splitTimestamp(this.deps.now()).date,
       payload: encodePayload('NotifyMsg', { type: NotifyType.PULL_MESSAGES, time: cursor }),
     });
+  }
+
+  private pulled(connection: GatewayConnection, reached: number): void {
+    connection.awaitingPull = false;
+    const held = connection.heldCursor;
+    connection.heldCursor = 0;
+    if (held > reached) this.notifyInbox(connection, held);
   }
 
   private drop(connection: GatewayConnection, reason: DropReason): void {

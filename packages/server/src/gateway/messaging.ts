@@ -78,6 +78,7 @@ export function messagingQueries(messages: MessageService): Readonly<Record<stri
           syncTime: page.cursor,
           finished: page.finished,
         }),
+        inboxCursor: page.cursor,
       };
     },
     [Topic.qryRelationR]: async (request, { session }) => {

@@ -10,6 +10,8 @@ export interface QueryContext {
 export interface QueryAnswer {
   status: number;
   payload?: Uint8Array;
+  /** Set by an inbox pull: the cursor the client has now reached. */
+  inboxCursor?: number;
 }
 
 export type QueryHandler = (request: Uint8Array, context: QueryContext) => Promise<QueryAnswer> | QueryAnswer;
