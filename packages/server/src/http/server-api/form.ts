@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { ApiError } from '../api-error.js';
 import { USER_ID_PATTERN } from '../../core/users/user-id.js';
 
-/** More fields than any Server API call takes; a body with more is refused, not parsed on. */
-const MAX_FIELDS = 256;
+/** More fields than any Server API call takes (1,000 recipients or members plus a few); a body with more is refused, not parsed on. */
+const MAX_FIELDS = 1100;
 
 export type FormMap = Map<string, string[]>;
 

@@ -1,0 +1,331 @@
+// Turns a run's results into the Markdown table (with ratios to each peer), the bar checks and the
+// worst ratio. "Parley's edge" = how many times better Parley is than the peer on that figure
+// (> 1: Parley better, < 1: worse), whichever way the figure points (rates up, memory/latency down).
+
+const PEERS = ['ws', 'socketio', 'mosquitto'];
+const LABEL = /** @type {Record<string, string>} */ ({ parley: 'Parley', ws: 'raw ws', socketio: 'Socket.IO', mosquitto: 'Mosquitto' });
+
+/** @param {number | null | undefined} parley @param {number | null | undefined} peer @param {boolean} higherIsBetter */
+export function edge(parley, peer, higherIsBetter) {
+  if (parley === null || parley === undefined || peer === null || peer === undefined || parley <= 0 || peer <= 0) return null;
+  return Math.round((higherIsBetter ? parley / peer : peer / parley) * 100) / 100;
+}
+
+const n = (/** @type {any} */ v, digits = 0) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
+const x = (/** @type {number | null} */ e) => (e === null ? '–' : `×${e.toFixed(2)}${e < 1 ? ' ⚠' : ''}`);
+const cpuCell = (/** @type {any} */ c) => (c ? `${c.serverCores} / ${c.otherCores}` : '–');
+
+/**
+ * Every Parley-vs-peer figure of the run. `like` is false where the peer does not do the same work
+ * (Mosquitto checks no token, and as a C program has no runtime per connection to compare).
+ * @param {any} results @returns {{figure: string, peer: string, edge: number, parley: number, peerValue: number, scenario: string, like: boolean}[]}
+ */
+export function comparisons(results) {
+  const out = [];
+  const add = (/** @type {string} */ scenario, /** @type {string} */ figure, /** @type {(r: any) => number | null | undefined} */ get, /** @type {boolean} */ higher, unlike = /** @type {string[]} */ ([])) => {
+    const p = results[scenario]?.parley;
+    if (!p?.ok) return;
+    for (const peer of PEERS) {
+      const r = results[scenario]?.[peer];
+      if (!r?.ok) continue;
+      const e = edge(get(p), get(r), higher);
+      if (e !== null) out.push({ scenario, figure, peer, edge: e, parley: /** @type {number} */ (get(p)), peerValue: /** @type {number} */ (get(r)), like: !unlike.includes(peer) });
+    }
+  };
+  add('connect-storm', 'connects/s', (r) => r.perSecond, true, ['mosquitto']);
+  add('connect-storm', 'connect p99 ms', (r) => r.latency?.p99, false, ['mosquitto']);
+  const idle = results['idle-density'] ? 'idle-density' : 'connect-storm';
+  add(idle, 'RSS per idle connection', (r) => (idle === 'idle-density' ? r.rssPerConnKiB : r.idle?.rssPerConnKiB), false, ['mosquitto']);
+  add('messaging-ramp', 'max delivered 1:1 msgs/s', (r) => r.maxRate, true);
+  // p99 at the same offered rate (a step every system ran unsaturated), not at each one's own half.
+  add('messaging-ramp', 'p99 at 1,500 msgs/s offered', (r) => r.steps?.find((/** @type {any} */ q) => q.offeredRate === 1500)?.latency?.p99, false);
+  for (const size of [10, 100, 1000]) {
+    add('group-fanout', `group of ${size}: deliveries/s`, (r) => r.bySize?.find((b) => b.size === size)?.deliveriesPerSecond, true);
+  }
+  add('offline-sync', 'offline sync time', (r) => (r.delivered >= r.queued ? r.seconds : null), false);
+  return out;
+}
+
+/** The SPEC §7 bars, checked against this run. @param {any} results @param {boolean} quick */
+export function bars(results, quick) {
+  /** @type {{bar: string, measured: string, met: boolean | null, by?: string}[]} */
+  const out = [];
+  const cs = results['connect-storm'];
+  if (cs?.parley?.ok) {
+    const p = cs.parley.perSecond;
+    if (cs.socketio?.ok) out.push(check('Connect storm ≥ Socket.IO', p, cs.socketio.perSecond, 1, `${n(p)}/s vs ${n(cs.socketio.perSecond)}/s`));
+    if (cs.ws?.ok) out.push(check('Connect storm ≥ 70% of raw ws', p, cs.ws.perSecond, 0.7, `${n(p)}/s vs ${n(cs.ws.perSecond)}/s (${pct(p / cs.ws.perSecond)})`));
+  }
+  const ramp = results['messaging-ramp'];
+  if (ramp?.parley?.ok) {
+    const p = ramp.parley.maxRate;
+    if (ramp.socketio?.ok) {
+      out.push(check('Durable 1:1 msgs/s ≥ Socket.IO (in memory)', p, ramp.socketio.maxRate, 1, `${n(p)}/s vs ${n(ramp.socketio.maxRate)}/s`));
+      const halfStep = ramp.parley.halfSocketIo ?? ramp.parley.half;
+      const p99 = halfStep?.latency?.p99;
+      const own = ramp.parley.half;
+      out.push({
+        bar: "p99 < 50 ms at half that rate (half of Socket.IO's)",
+        measured: `p99 ${n(p99, 1)} ms at ${n(halfStep?.offeredRate)}/s offered${own && own !== halfStep ? `; at half of Parley's own max (${n(own.offeredRate)}/s): p99 ${n(own.latency.p99, 1)} ms` : ''}`,
+        met: p99 === null || p99 === undefined ? null : p99 < 50,
+        by: p99 >= 50 ? `${n(p99 - 50, 1)} ms over` : undefined,
+      });
+    }
+    if (ramp.mosquitto?.ok) out.push(check('Next mark: ≥ Mosquitto QoS 1', p, ramp.mosquitto.maxRate, 1, `${n(p)}/s vs ${n(ramp.mosquitto.maxRate)}/s`));
+  }
+  const idle = results['idle-density']?.parley?.ok ? results['idle-density'].parley : results['connect-storm']?.parley?.idle;
+  if (idle) {
+    const kib = idle.rssPerConnKiB;
+    const heap = idle.heapPerConnKiB;
+    out.push({
+      bar: '≤ 10 KiB server memory per idle authenticated connection',
+      measured: `${n(kib, 2)} KiB RSS (${n(heap, 2)} KiB heap) at ${n(idle.held ?? idle.connections)} connections`,
+      met: kib === null ? null : kib <= 10,
+      by: kib > 10 ? `${n(kib - 10, 2)} KiB over` : undefined,
+    });
+  }
+  if (results['idle-density']?.parley?.ok || results['connect-storm']?.parley?.ok) {
+    const held = results['idle-density']?.parley?.held ?? results['connect-storm']?.parley?.idle?.connections;
+    out.push({
+      bar: '100,000 concurrent connections on this machine',
+      measured: `${n(held)} held by one process (limit: 20,000 open files per process); 100k needs cluster mode`,
+      met: null,
+      by: 'not measured here: needs cluster mode',
+    });
+  }
+  const rs = results['reconnect-storm']?.parley;
+  if (rs?.ok) {
+    out.push({
+      bar: 'Reconnect storm: 20,000 clients back < 30 s',
+      measured: `${n(rs.back)}/${n(rs.clients)} back after ${n(rs.backSeconds, 2)} s${rs.clients < 20_000 ? ` (${n(rs.clients)} clients: ${quick ? 'quick run' : 'one process holds < 20,000 sockets'})` : ''}`,
+      met: rs.backSeconds === null ? false : rs.backSeconds < 30,
+      by: rs.backSeconds >= 30 ? `${n(rs.backSeconds - 30, 1)} s over` : undefined,
+    });
+    out.push({ bar: 'Reconnect storm: no message lost', measured: `${n(rs.lost)} lost of ${n(rs.acked)} acked`, met: rs.lost === 0 });
+  }
+  const os = results['offline-sync']?.parley;
+  if (os?.ok) {
+    out.push({
+      bar: 'Offline sync of 10,000 < 2 s',
+      measured: `${n(os.delivered)}/${n(os.queued)} in ${n(os.seconds, 3)} s`,
+      met: os.delivered >= 10_000 && os.seconds < 2,
+      by: os.seconds >= 2 ? `${n(os.seconds - 2, 2)} s over` : undefined,
+    });
+  }
+  return out;
+}
+
+function check(/** @type {string} */ bar, /** @type {number} */ value, /** @type {number} */ reference, /** @type {number} */ factor, /** @type {string} */ measured) {
+  const need = reference * factor;
+  const met = value >= need;
+  return { bar, measured, met, by: met ? undefined : `short by ${pct(1 - value / need)} (${n(need - value)}/s)` };
+}
+
+function pct(/** @type {number} */ v) {
+  return `${Math.round(v * 1000) / 10}%`;
+}
+
+/**
+ * @param {{meta: any, results: any, bars: any[], comparisons: any[], profile?: any}} run
+ */
+export function markdown(run) {
+  const { meta, results } = run;
+  const m = meta.machine;
+  const L = [];
+  L.push(`# Parley benchmark — ${meta.mode} run, ${meta.date}`);
+  L.push('');
+  L.push(`Command: \`${meta.command}\` · took ${n(meta.seconds / 60, 1)} min · Parley ${m.parleyCommit ?? '?'} (single node, SQLite)`);
+  L.push('');
+  L.push(`Machine: ${m.cpuModel} × ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; ${m.openFilesPerProcess?.hard ?? '?'} open files per process; load average at start ${m.loadAverageAtStart.join(' / ')}.`);
+  L.push(`Peers: ws ${m.versions.ws}, socket.io ${m.versions['socket.io']}, mqtt.js ${m.versions.mqtt}, ${m.versions.mosquitto ?? 'mosquitto ?'}.`);
+  L.push('');
+  L.push('Everything runs on this one machine: servers and load generators share its cores. **CPU** columns show the cores used by the server / by every other process on the machine that is not part of this run (the machine is shared; a high figure there means a noisy measurement). **Edge** = how many times better Parley is than that peer (> 1 better, < 1 worse ⚠).');
+  L.push('');
+
+  L.push('## Bars (SPEC §7)');
+  L.push('');
+  L.push('| Bar | Measured | Met |');
+  L.push('|---|---|---|');
+  for (const b of run.bars) L.push(`| ${b.bar} | ${b.measured} | ${b.met === null ? '—' : b.met ? '✅ yes' : `❌ no${b.by ? `: ${b.by}` : ''}`} |`);
+  L.push('');
+  const isLatency = (/** @type {any} */ c) => /p99/.test(c.figure);
+  const worst = [...run.comparisons].filter((c) => c.like && !isLatency(c)).sort((a, b) => a.edge - b.edge)[0];
+  const worstLatency = [...run.comparisons].filter((c) => c.like && isLatency(c)).sort((a, b) => a.edge - b.edge)[0];
+  if (worst) L.push(`- Worst ratio in this run (rates and memory, peers doing the same work): **${worst.figure}** (${worst.scenario}), Parley ${n(worst.parley, 2)} vs ${LABEL[worst.peer]} ${n(worst.peerValue, 2)}: edge ${x(worst.edge)}.`);
+  if (worstLatency) L.push(`- Worst latency ratio: **${worstLatency.figure}** (${worstLatency.scenario}), Parley ${n(worstLatency.parley, 2)} ms vs ${LABEL[worstLatency.peer]} ${n(worstLatency.peerValue, 2)} ms: edge ${x(worstLatency.edge)}.`);
+  L.push('');
+
+  const errors = (/** @type {string} */ sc) => {
+    for (const [t, r] of Object.entries(results[sc] ?? {})) {
+      const rr = /** @type {any} */ (r);
+      if (rr.error) L.push(`- ${LABEL[t]}: failed: ${rr.error.split('\n')[0]}`);
+      if (rr.skipped) L.push(`- ${LABEL[t]}: not run: ${rr.skipped}`);
+    }
+  };
+  const rowsOf = (/** @type {string} */ sc) => ['parley', ...PEERS].filter((t) => results[sc]?.[t]?.ok).map((t) => [t, results[sc][t]]);
+  const edgeCells = (/** @type {string} */ sc, /** @type {string} */ t, /** @type {(r: any) => any} */ get, /** @type {boolean} */ higher) => {
+    if (t === 'parley') return '';
+    return x(edge(get(results[sc]?.parley?.ok ? results[sc].parley : {}), get(results[sc][t]), higher));
+  };
+
+  if (results['connect-storm']) {
+    const p = meta.params['connect-storm'];
+    L.push(`## Connect storm — ${n(p.clients)} clients, ${p.workers * p.concurrency} handshakes in flight${p.rounds > 1 ? `, median of ${p.rounds} rounds` : ''}`);
+    L.push('');
+    L.push('Timed from socket creation to the authenticated answer (token verified, session registered).');
+    L.push('');
+    L.push('| System | connects/s | p50 ms | p99 ms | failed | Edge (connects/s) | server CPU µs/connect | CPU server / other | note |');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const [t, r] of rowsOf('connect-storm')) {
+      L.push(`| ${LABEL[t]} | ${n(r.perSecond)} | ${n(r.latency.p50, 1)} | ${n(r.latency.p99, 1)} | ${n(r.failed)} | ${edgeCells('connect-storm', t, (q) => q?.perSecond, true)} | ${n(r.serverCpuUsPerConnect)} | ${cpuCell(r.cpu)} | ${t === 'mosquitto' ? 'no token check (MQTT CONNECT + SUBSCRIBE)' : t === 'parley' ? 'CONNECT frame → CONNACK' : 'same HMAC token check'} |`);
+    }
+    errors('connect-storm');
+    L.push('');
+  }
+
+  L.push('## Idle density');
+  L.push('');
+  L.push('Server memory per idle authenticated connection: (after − before) ÷ connections added, RSS from /proc and V8 heap after a forced full GC in the server process.');
+  L.push('');
+  L.push('| System | connections held | RSS KiB/conn | heap KiB/conn | Edge (RSS) | server fds | note |');
+  L.push('|---|---:|---:|---:|---:|---:|---|');
+  const idleSc = results['idle-density'] ? 'idle-density' : 'connect-storm';
+  const idleOf = (/** @type {any} */ r) => (idleSc === 'idle-density' ? r : r?.idle);
+  for (const [t, r] of rowsOf(idleSc)) {
+    const i = idleOf(r);
+    L.push(`| ${LABEL[t]} | ${n(i.held ?? i.connections)} | ${n(i.rssPerConnKiB, 2)} | ${n(i.heapPerConnKiB, 2)} | ${edgeCells(idleSc, t, (q) => idleOf(q)?.rssPerConnKiB, false)} | ${n(i.fdsAfter)} | ${t === 'mosquitto' ? "C broker, RSS only; the machine's long-running shared broker keeps memory from earlier use, so its figure is not comparable" : ''} |`);
+  }
+  L.push(`| 20,000 | — | — | — | — | — | needs more than one process's 20,000 open files: cluster mode |`);
+  L.push(`| 50,000 | — | — | — | — | — | needs cluster mode |`);
+  L.push(`| 100,000 (bar) | — | — | — | — | — | needs cluster mode (several gateway processes) |`);
+  if (idleSc === 'connect-storm') L.push('', '_Quick run: measured with the connect storm\'s clients held idle; the full run measures at 19,500._');
+  errors(idleSc);
+  L.push('');
+
+  if (results['messaging-ramp']) {
+    const p = meta.params['messaging-ramp'];
+    L.push(`## 1:1 messaging ramp — ${p.pairs} sender→recipient pairs, steps of ${p.stepMs / 1000} s`);
+    L.push('');
+    L.push('**Parley stores every message durably (SQLite WAL, synchronous=FULL) before it acks; the ws and Socket.IO relays store nothing; Mosquitto QoS 1 keeps messages in memory (periodic persistence).** Latency is end to end: send → message in the recipient\'s hands (Parley: s_ntf, then the pullMsg answer). Delivered = arrivals per second within the step (after its warm-up). Chart: `ramp.svg`.');
+    L.push('');
+    L.push('| System | max delivered msgs/s | Edge | at half of max: p50 / p99 ms | server CPU µs/msg at max | note |');
+    L.push('|---|---:|---:|---:|---:|---|');
+    for (const [t, r] of rowsOf('messaging-ramp')) {
+      L.push(`| ${LABEL[t]} | ${n(r.maxRate)} | ${edgeCells('messaging-ramp', t, (q) => q?.maxRate, true)} | ${n(r.half?.latency.p50, 1)} / ${n(r.half?.latency.p99, 1)} | ${n(r.serverCpuUsPerMessage)} | ${t === 'parley' ? 'durable before ack' : t === 'mosquitto' ? 'QoS 1, in memory' : 'in memory, no storage'} |`);
+    }
+    const bar = results['messaging-ramp'].parley?.halfSocketIo;
+    if (bar) L.push('', `Parley at half of Socket.IO's max (${n(bar.offeredRate)}/s offered): ${n(bar.deliveredRate)}/s delivered, p50 ${n(bar.latency.p50, 1)} ms, p99 ${n(bar.latency.p99, 1)} ms.`);
+    L.push('');
+    L.push('<details><summary>Every step</summary>');
+    L.push('');
+    L.push('| System | step | offered/s | delivered/s | p50 ms | p99 ms | shed | undelivered | server CPU µs/msg | event-loop delay p99 / max ms | CPU server / other |');
+    L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [t, r] of rowsOf('messaging-ramp')) {
+      for (const s of [...r.steps, r.half, r.halfSocketIo].filter(Boolean)) {
+        L.push(`| ${LABEL[t]} | ${s.label} | ${n(s.offeredRate)} | ${n(s.deliveredRate)} | ${n(s.latency.p50, 1)} | ${n(s.latency.p99, 1)} | ${n(s.shed)} | ${n(s.undelivered)} | ${n(s.serverCpuUsPerMessage)} | ${s.eventLoopDelay ? `${n(s.eventLoopDelay.p99, 1)} / ${n(s.eventLoopDelay.max, 1)}` : '–'} | ${cpuCell(s.cpu)} |`);
+      }
+    }
+    L.push('');
+    L.push('</details>');
+    errors('messaging-ramp');
+    L.push('');
+  }
+
+  if (results['group-fanout']) {
+    const p = meta.params['group-fanout'];
+    L.push(`## Group fan-out — about ${n(p.members)} members connected per size, one sender per group, window ${p.window}`);
+    L.push('');
+    L.push('| Group size | System | groups × msgs | deliveries/s | p50 ms | p99 ms | lost | Edge (deliveries/s) | server CPU µs/delivery | event-loop delay p99 / max ms | CPU server / other |');
+    L.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const size of p.sizes) {
+      for (const [t, r] of rowsOf('group-fanout')) {
+        const b = r.bySize.find((/** @type {any} */ q) => q.size === size);
+        if (!b) continue;
+        L.push(`| ${n(size)} | ${LABEL[t]} | ${b.groups} × ${n(b.messages / b.groups)} | ${n(b.deliveriesPerSecond)} | ${n(b.latency.p50, 1)} | ${n(b.latency.p99, 1)} | ${n(b.lost)} | ${edgeCells('group-fanout', t, (q) => q?.bySize?.find((/** @type {any} */ z) => z.size === size)?.deliveriesPerSecond, true)} | ${n(b.serverCpuUsPerDelivery)} | ${b.eventLoopDelay ? `${n(b.eventLoopDelay.p99, 1)} / ${n(b.eventLoopDelay.max, 1)}` : '–'} | ${cpuCell(b.cpu)} |`);
+      }
+    }
+    errors('group-fanout');
+    L.push('');
+  }
+
+  if (results['reconnect-storm']) {
+    const p = meta.params['reconnect-storm'];
+    L.push(`## Reconnect storm — ${n(p.clients)} clients, server killed (SIGKILL) and restarted, ${p.rate} msgs/s flowing`);
+    L.push('');
+    L.push('| System | clients | all back after (s) | process up after (s) | acked | lost | duplicates | attempts | note |');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const [t, r] of rowsOf('reconnect-storm')) {
+      L.push(`| ${LABEL[t]} | ${n(r.clients)} | ${n(r.backSeconds, 2)} | ${n(r.restartSeconds, 2)} | ${n(r.acked)} | ${n(r.lost)} | ${n(r.duplicates)} | ${n(r.attempts)} | ${t === 'parley' ? 'lost = acked (stored) but never pulled' : 'relay: acked = forwarded to an online socket'} |`);
+    }
+    if (!results['reconnect-storm'].mosquitto) L.push('', 'Mosquitto: not run (the machine\'s shared broker is not restarted by the benchmark).');
+    errors('reconnect-storm');
+    L.push('');
+  }
+
+  if (results['offline-sync']) {
+    L.push('## Offline sync — 10,000 messages queued for one offline user');
+    L.push('');
+    L.push('| System | queued | delivered | sync time (s) | connect ms | queueing took (s) | note |');
+    L.push('|---|---:|---:|---:|---:|---:|---|');
+    for (const [t, r] of rowsOf('offline-sync')) {
+      L.push(`| ${LABEL[t]} | ${n(r.queued)} | ${n(r.delivered)} | ${n(r.seconds, 3)} | ${n(r.connectMs, 1)} | ${n(r.queueSeconds, 2)} | ${t === 'parley' ? 'pullMsg pages of 200 from the kept cursor' : 'persistent session, default max_queued_messages'} |`);
+    }
+    L.push('', 'The relays store nothing: no offline sync to compare.');
+    errors('offline-sync');
+    L.push('');
+  }
+
+  if (run.profile) {
+    L.push(`## Profile — Parley during ${run.profile.scenario}`);
+    L.push('');
+    L.push(`\`node --cpu-prof\` over the server's whole life in that scenario: ${n(run.profile.totalMs)} ms busy (${n(run.profile.idleMs)} ms idle). Top functions by self time, % of busy time:`);
+    L.push('');
+    L.push('| self % | self ms | function | where |');
+    L.push('|---:|---:|---|---|');
+    for (const f of run.profile.top) L.push(`| ${f.selfPct} | ${n(f.selfMs)} | \`${f.name}\` | ${f.where} |`);
+    L.push('');
+    L.push('By file or package:');
+    L.push('');
+    L.push('| self % | self ms | file / package |');
+    L.push('|---:|---:|---|');
+    for (const g of run.profile.byGroup.slice(0, 15)) L.push(`| ${g.selfPct} | ${n(g.selfMs)} | ${g.group} |`);
+    L.push('');
+  }
+  return L.join('\n') + '\n';
+}
+
+/** The profile section alone, with the run's context (bench/results/profile.md). @param {any} run */
+export function profileMarkdown(run) {
+  const md = markdown({ ...run, bars: [], comparisons: [] });
+  const at = md.indexOf('## Profile');
+  const head = `# Parley CPU profile — ${run.meta.date}\n\nCommand: \`${run.meta.command}\`. Profile file: \`${run.profile.file.replace(/^.*bench\//, 'bench/')}\` (open it in Chrome DevTools → Performance, or speedscope).\n\n`;
+  return head + (at >= 0 ? md.slice(at) : '');
+}
+
+/** The README's summary of a run: date, machine, command, bars, one headline per scenario. @param {any} run */
+export function readmeSummary(run) {
+  const { meta, results } = run;
+  const m = meta.machine;
+  const L = [];
+  L.push(`Last full run: **${meta.date.slice(0, 16).replace('T', ' ')} UTC**, \`${meta.command}\` (${n(meta.seconds / 60, 1)} min), Parley ${m.parleyCommit ?? '?'}, single node with SQLite.`);
+  L.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, ${m.openFilesPerProcess?.hard ?? '?'} open files per process; shared with other work (load average ${m.loadAverageAtStart.join(' / ')} at start).`);
+  L.push('');
+  L.push('| Bar (SPEC §7) | Measured | Met |');
+  L.push('|---|---|---|');
+  for (const b of run.bars) L.push(`| ${b.bar} | ${b.measured} | ${b.met === null ? '—' : b.met ? '✅' : `❌ ${b.by ?? ''}`} |`);
+  L.push('');
+  const head = (/** @type {string} */ sc, /** @type {string} */ label, /** @type {(r: any) => any} */ get, /** @type {string} */ unit, digits = 0, skip = /** @type {string[]} */ ([])) => {
+    const cells = ['parley', ...PEERS].filter((t) => !skip.includes(t)).map((t) => (results[sc]?.[t]?.ok ? `${LABEL[t]} ${n(get(results[sc][t]), digits)}` : null)).filter(Boolean);
+    if (cells.length) L.push(`| ${label} (${unit}) | ${cells.join(' · ')} |`);
+  };
+  L.push('| Figure | Parley · peers, same run |');
+  L.push('|---|---|');
+  head('connect-storm', 'Connect storm, 5,000 clients', (r) => r.perSecond, 'connects/s');
+  const idleSc = results['idle-density'] ? 'idle-density' : 'connect-storm';
+  head(idleSc, 'Idle memory', (r) => (idleSc === 'idle-density' ? r.rssPerConnKiB : r.idle?.rssPerConnKiB), 'KiB RSS per connection', 2, ['mosquitto']);
+  head('messaging-ramp', '1:1 messages, max delivered', (r) => r.maxRate, 'msgs/s; Parley durable');
+  for (const size of [10, 100, 1000]) head('group-fanout', `Groups of ${size}`, (r) => r.bySize?.find((/** @type {any} */ b) => b.size === size)?.deliveriesPerSecond, 'deliveries/s');
+  head('reconnect-storm', 'Reconnect storm, all back after', (r) => r.backSeconds, 's', 1);
+  head('offline-sync', 'Offline sync of 10,000', (r) => r.seconds, 's', 2);
+  return L.join('\n') + '\n';
+}
