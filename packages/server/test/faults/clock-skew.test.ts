@@ -1,11 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryChecker } from '../support/delivery-checker.js';
-import { freePort } from '../support/free-port.js';
-import type { Credentials } from '../support/server-api-client.js';
-import { makeTempDir } from '../support/temp-dir.js';
-import { spawnServer, type ServerProcess } from '../support/test-server.js';
+import { startRestartableServer } from '../support/test-server.js';
 import { expectClean, mesh, SdkFleet, sleep, tokenFor } from './workload.js';
 
 /**
@@ -23,15 +18,9 @@ const realNow = Date.now.bind(Date);
 describe('fault: client clock skew', () => {
   for (const skewHours of [-6, 5]) {
     it(`clients ${skewHours > 0 ? 'ahead' : 'behind'} by ${Math.abs(skewHours)} h get every acked message exactly once, across a server restart`, async () => {
-      const dir = makeTempDir('parley-skew-');
-      cleanups.push(dir.remove);
-      const port = await freePort();
-      let server: ServerProcess = await spawnServer(['--port', String(port), '--data-dir', dir.path, '--user-send-rate', '100000']);
-      cleanups.push(async () => {
-        server.child.kill('SIGKILL');
-        await server.exited;
-      });
-      const creds = JSON.parse(readFileSync(join(dir.path, 'dev-app.json'), 'utf8')) as Credentials;
+      const server = await startRestartableServer(['--user-send-rate', '100000']);
+      cleanups.push(server.dispose);
+      const creds = server.credentials;
 
       const skewMs = skewHours * 3600_000;
       Date.now = () => realNow() + skewMs;
@@ -48,9 +37,8 @@ describe('fault: client clock skew', () => {
       const traffic = fleet.traffic(mesh(fleet.users, 5000, 5, () => over));
       await sleep(800);
       // A restart makes every client reconnect and sync from its cursor, which must be server time.
-      server.child.kill('SIGKILL');
-      await server.exited;
-      server = await spawnServer(['--port', String(port), '--data-dir', dir.path, '--user-send-rate', '100000']);
+      await server.kill();
+      await server.restart();
       await sleep(1200);
       over = true;
       await traffic;

@@ -1,12 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IAReceivedMessage } from '@rongcloud/imlib-next';
 import { DeliveryChecker } from '../support/delivery-checker.js';
-import { freePort } from '../support/free-port.js';
-import { type Credentials } from '../support/server-api-client.js';
-import { makeTempDir } from '../support/temp-dir.js';
-import { spawnServer, type ServerProcess } from '../support/test-server.js';
+import { startRestartableServer } from '../support/test-server.js';
 import { OfficialFleet } from './official-workload.js';
 import { expectClean, scale, SdkFleet, sleep, tokenFor } from './workload.js';
 
@@ -30,20 +25,10 @@ async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolea
 
 describe('fault: SIGKILL of the server during traffic of official Web SDK and @parley/client users', () => {
   it('loses, duplicates and reorders no acked message of either SDK across kills and restarts', async () => {
-    const dir = makeTempDir('parley-kill-mixed-');
-    cleanups.push(dir.remove);
-    const port = await freePort();
-    let server: ServerProcess | undefined;
-    const start = async () => {
-      server = await spawnServer(['--port', String(port), '--data-dir', dir.path, '--user-send-rate', '100000']);
-    };
-    cleanups.push(async () => {
-      server?.child.kill('SIGKILL');
-      await server?.exited;
-    });
-    await start();
-    const url = server!.url;
-    const creds = JSON.parse(readFileSync(join(dir.path, 'dev-app.json'), 'utf8')) as Credentials;
+    const server = await startRestartableServer(['--user-send-rate', '100000']);
+    cleanups.push(server.dispose);
+    const url = server.url;
+    const creds = server.credentials;
 
     const checker = new DeliveryChecker();
     const sdk = new SdkFleet(checker, creds.appKey);
@@ -92,11 +77,10 @@ describe('fault: SIGKILL of the server during traffic of official Web SDK and @p
       await waitUntil(progressed, 20_000);
       await sleep(200 + Math.floor(Math.random() * 300));
       endPhase();
-      server!.child.kill('SIGKILL');
-      await server!.exited;
+      await server.kill();
       injected++;
       await sleep(200 + Math.floor(Math.random() * 300));
-      await start();
+      await server.restart();
     }
     await waitUntil(progressed, 20_000);
     await sleep(300);

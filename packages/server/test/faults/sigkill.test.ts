@@ -1,11 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryChecker } from '../support/delivery-checker.js';
-import { freePort } from '../support/free-port.js';
-import { type Credentials } from '../support/server-api-client.js';
-import { makeTempDir } from '../support/temp-dir.js';
-import { spawnServer, type ServerProcess } from '../support/test-server.js';
+import { startRestartableServer } from '../support/test-server.js';
 import { expectClean, mesh, scale, SdkFleet, sleep, tokenFor } from './workload.js';
 
 /** SIGKILL of a single `parley serve` (SQLite) while @parley/client users send to each other. */
@@ -16,25 +11,15 @@ afterEach(async () => {
 
 describe('fault: SIGKILL of the server during traffic (single node)', () => {
   it('loses and duplicates no acked message across repeated kills and restarts', async () => {
-    const dir = makeTempDir('parley-kill-');
-    cleanups.push(dir.remove);
-    const port = await freePort();
-    let server: ServerProcess | undefined;
-    const start = async () => {
-      server = await spawnServer(['--port', String(port), '--data-dir', dir.path, '--user-send-rate', '100000']);
-    };
-    cleanups.push(async () => {
-      server?.child.kill('SIGKILL');
-      await server?.exited;
-    });
-    await start();
-    const creds = JSON.parse(readFileSync(join(dir.path, 'dev-app.json'), 'utf8')) as Credentials;
+    const server = await startRestartableServer(['--user-send-rate', '100000']);
+    cleanups.push(server.dispose);
+    const creds = server.credentials;
 
     const checker = new DeliveryChecker();
     const fleet = new SdkFleet(checker, creds.appKey);
     cleanups.push(() => fleet.close());
     const names = Array.from({ length: scale(4, 8) }, (_, i) => `kill-u${i}`);
-    for (const name of names) await fleet.add(name, await tokenFor(server!.url, creds, name));
+    for (const name of names) await fleet.add(name, await tokenFor(server.url, creds, name));
 
     const kills = scale(3, 10);
     let injected = 0;
@@ -46,11 +31,10 @@ describe('fault: SIGKILL of the server during traffic (single node)', () => {
       // Let traffic flow, then kill mid-stream; the clients reconnect and resend on their own.
       await sleep(300 + Math.floor(Math.random() * 400));
       if (checker.ackedCount === 0 && k === 0) await sleep(500);
-      server!.child.kill('SIGKILL');
-      await server!.exited;
+      await server.kill();
       injected++;
       await sleep(200 + Math.floor(Math.random() * 300));
-      await start();
+      await server.restart();
     }
     expect(trafficDone, 'traffic lasted through every kill').toBe(false);
     await sleep(1000);

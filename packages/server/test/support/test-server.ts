@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig, type ServerConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.js';
+import { freePort } from './free-port.js';
 import { makeTempDir } from './temp-dir.js';
 
 export const PARLEY_BIN = fileURLToPath(new URL('../../bin/parley.js', import.meta.url));
@@ -82,4 +85,50 @@ export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): 
     });
   });
   return { child, url, port: Number(new URL(url).port), output: () => output, exited };
+}
+
+export interface RestartableServer {
+  /** Stable across restarts: the port and data dir stay the same. */
+  url: string;
+  dataDir: string;
+  /** The development app the first start created. */
+  credentials: { appKey: string; appSecret: string };
+  /** Kills the running process (SIGKILL unless told otherwise) and waits for it to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the server again on the same port and data dir. */
+  restart(): Promise<void>;
+  /** Kills the process if running and removes the data dir. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * `parley serve` as a process that tests kill and start again on the same port and data dir, as
+ * crash tests do; client-visible URLs stay valid across restarts.
+ */
+export async function startRestartableServer(extraArgs: string[] = []): Promise<RestartableServer> {
+  const dir = makeTempDir('parley-restartable-');
+  const port = await freePort();
+  let current: ServerProcess | undefined;
+  const start = async () => {
+    current = await spawnServer(['--port', String(port), '--data-dir', dir.path, ...extraArgs]);
+  };
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    const running = current;
+    current = undefined;
+    running?.child.kill(signal);
+    await running?.exited;
+  };
+  await start();
+  const credentials = JSON.parse(readFileSync(join(dir.path, 'dev-app.json'), 'utf8')) as { appKey: string; appSecret: string };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir: dir.path,
+    credentials,
+    kill,
+    restart: start,
+    dispose: async () => {
+      await kill();
+      dir.remove();
+    },
+  };
 }
