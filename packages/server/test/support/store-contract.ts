@@ -415,7 +415,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
 }
 
 /** Messages shaped the way core/messaging/message-service.ts builds them, with realistic keys. */
-function privateMessage(appKey: string, from: string, to: string, sentTime: number, extra: Partial<NewMessage> = {}): NewMessage {
+export function privateMessage(appKey: string, from: string, to: string, sentTime: number, extra: Partial<NewMessage> = {}): NewMessage {
   return {
     ...baseMessage(appKey, from, sentTime),
     conversationType: 1,

@@ -31,6 +31,8 @@ export interface MessagingOptions {
 }
 
 const MAX_OBJECT_NAME_BYTES = 64;
+/** Past this many remembered recipients the memory starts over; a miss costs one lookup. */
+const MAX_KNOWN_RECIPIENTS = 100_000;
 
 /**
  * Where a message becomes durable: validate, store the message with every inbox entry in one
@@ -39,6 +41,8 @@ const MAX_OBJECT_NAME_BYTES = 64;
  */
 export class MessageService {
   private readonly writer: WriteBatcher<NewMessage, AppendedMessage>;
+  /** Recipients seen to exist. Users are never deleted, so a user once found stays valid. */
+  private readonly knownRecipients = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -139,7 +143,12 @@ export class MessageService {
       return members.filter((m) => m !== senderId);
     }
     if (!isValidUserId(targetId) || targetId === senderId) return refuse(AckStatus.PARAMETER_INVALID, 'invalid recipient');
-    if (!(await this.store.users.get(appKey, targetId))) return refuse(AckStatus.PARAMETER_INVALID, `no user ${targetId}`);
+    const key = `${appKey}\n${targetId}`;
+    if (!this.knownRecipients.has(key)) {
+      if (!(await this.store.users.get(appKey, targetId))) return refuse(AckStatus.PARAMETER_INVALID, `no user ${targetId}`);
+      if (this.knownRecipients.size >= MAX_KNOWN_RECIPIENTS) this.knownRecipients.clear();
+      this.knownRecipients.add(key);
+    }
     return [targetId];
   }
 }

@@ -15,6 +15,27 @@ describe('WriteBatcher', () => {
     expect(batches).toEqual([[1, 2, 3], [4]]);
   });
 
+  it('gathers writes that arrive during a flush into the next one', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const batcher = new WriteBatcher<number, number>(async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await new Promise<void>((r) => (release = r));
+      return items;
+    });
+    const first = batcher.write(1);
+    await new Promise((r) => setImmediate(r));
+    const later: Promise<number>[] = [];
+    for (const i of [2, 3, 4]) {
+      later.push(batcher.write(i));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(batches).toEqual([[1]]);
+    release();
+    expect(await Promise.all([first, ...later])).toEqual([1, 2, 3, 4]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
   it('splits large bursts and runs batches one after another', async () => {
     const order: string[] = [];
     const batcher = new WriteBatcher<number, number>(async (items) => {

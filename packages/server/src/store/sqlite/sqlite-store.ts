@@ -1,37 +1,35 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations, sqliteDialect } from '../migrations.js';
 import type { Store } from '../store.js';
 import { sqliteApps } from './sqlite-apps.js';
 import { sqliteGroups } from './sqlite-groups.js';
+import { MessageWriterThread } from './message-writer-thread.js';
+import { openSqliteConnection } from './sqlite-connection.js';
 import { sqliteMessages } from './sqlite-messages.js';
 import { sqliteUsers } from './sqlite-users.js';
 
 /**
- * The embedded backend: one SQLite file in WAL mode, so the CLI can change apps while the server
- * runs. better-sqlite3 is synchronous; its calls are short point queries, and the async wrappers
- * only give the same shape as the PostgreSQL backend.
+ * The embedded backend: one SQLite file. better-sqlite3 is synchronous: reads and the rare writes
+ * (apps, users, groups) are short point queries on the main thread, while message writes, whose
+ * commits are the heavy part, run in a writer thread on a connection of their own.
  */
 export function openSqliteStore(file: string): Store {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // FULL: a commit reaches the disk before a message is acked, even across a power cut. Sends are
-  // committed in batches (core/messaging/write-batcher.ts), so the fsync is shared.
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
+  mkdirSync(dirname(file), { recursive: true });
+  const db = openSqliteConnection(file);
   migrate(db);
+  const writer = new MessageWriterThread(file);
   return {
     apps: sqliteApps(db),
     users: sqliteUsers(db),
     groups: sqliteGroups(db),
-    messages: sqliteMessages(db),
+    messages: sqliteMessages(db, writer),
     ping: async () => {
       db.prepare('SELECT 1').get();
     },
     close: async () => {
+      await writer.close();
       if (db.open) db.close();
     },
   };

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { NewMessage } from '../store.js';
+import type { WrittenMessage } from './message-writer.js';
+
+export type WriterRequest =
+  | { kind: 'append'; id: number; messages: NewMessage[] }
+  | { kind: 'purge'; id: number; instant: number; limit: number }
+  | { kind: 'close' };
+
+export type WriterReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+/** How often the checkpointer thread copies the WAL into the database file. */
+const CHECKPOINT_EVERY_MS = 500;
+
+/**
+ * The main thread's handle on the writer thread (message-writer-worker.ts) and its checkpointer
+ * (wal-checkpointer-worker.ts). Both start at the first write, so commands that only read or change
+ * apps never start one; if the writer dies, the writes waiting on it fail and the next write starts
+ * a new one.
+ */
+export class MessageWriterThread {
+  private worker: Worker | undefined;
+  private checkpointer: Worker | undefined;
+  private readonly waiting = new Map<number, { resolve: (result: never) => void; reject: (error: Error) => void }>();
+  private nextId = 1;
+
+  constructor(private readonly file: string) {}
+
+  append(messages: NewMessage[]): Promise<WrittenMessage[]> {
+    return this.request((id) => ({ kind: 'append', id, messages }));
+  }
+
+  purgeBefore(instant: number, limit: number): Promise<number> {
+    return this.request((id) => ({ kind: 'purge', id, instant, limit }));
+  }
+
+  async close(): Promise<void> {
+    const threads = [this.checkpointer, this.worker].filter((t) => t !== undefined);
+    this.worker = this.checkpointer = undefined;
+    for (const thread of threads) {
+      const exited = once(thread, 'exit');
+      thread.postMessage({ kind: 'close' } satisfies WriterRequest);
+      await exited;
+    }
+  }
+
+  private request<T>(make: (id: number) => WriterRequest): Promise<T> {
+    const worker = this.worker ?? this.start();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (result: never) => void, reject });
+      worker.postMessage(make(id));
+    });
+  }
+
+  private start(): Worker {
+    this.checkpointer ??= this.startCheckpointer();
+    const worker = new Worker(workerFile('message-writer-worker'), { workerData: { file: this.file } });
+    worker.on('message', (reply: WriterReply) => {
+      const waiter = this.waiting.get(reply.id);
+      if (!waiter) return;
+      this.waiting.delete(reply.id);
+      if (reply.ok) waiter.resolve(reply.result as never);
+      else waiter.reject(new Error(reply.error));
+    });
+    worker.on('error', (error) => this.lost(worker, error));
+    worker.on('exit', (code) => this.lost(worker, new Error(`the message writer thread exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private startCheckpointer(): Worker {
+    const checkpointer = new Worker(workerFile('wal-checkpointer-worker'), { workerData: { file: this.file, everyMs: CHECKPOINT_EVERY_MS } });
+    // Losing it costs no data: the writer checkpoints by itself past a larger WAL, and the next
+    // writer start brings a new checkpointer.
+    checkpointer.on('error', () => undefined);
+    checkpointer.on('exit', () => {
+      if (this.checkpointer === checkpointer) this.checkpointer = undefined;
+    });
+    return checkpointer;
+  }
+
+  private lost(worker: Worker, error: Error): void {
+    if (this.worker === worker) this.worker = undefined;
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+}
+
+function workerFile(name: string): URL {
+  const compiled = new URL(`./${name}.js`, import.meta.url);
+  if (existsSync(compiled)) return compiled;
+  // Under vitest this module runs from its TypeScript source, but a worker thread needs plain
+  // JavaScript: it runs the build's copy (`npm test` builds first).
+  return new URL(compiled.href.replace('/src/store/sqlite/', '/dist/store/sqlite/'));
+}

@@ -1,0 +1,32 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { messageWriter } from './message-writer.js';
+import { openSqliteConnection } from './sqlite-connection.js';
+import type { WriterReply, WriterRequest } from './message-writer-thread.js';
+
+/**
+ * The writer thread: owns the connection every message write goes through, so the main thread
+ * never waits on a commit, an fsync or a WAL checkpoint.
+ */
+const port = parentPort;
+if (!port) throw new Error('message-writer-worker runs as a worker thread');
+const db = openSqliteConnection((workerData as { file: string }).file);
+// The checkpointer thread (wal-checkpointer-worker.ts) keeps the WAL short; this connection, which
+// commits, checkpoints only if the WAL ever grows past 50,000 pages (200 MB) anyway.
+db.pragma('wal_autocheckpoint = 50000');
+const writer = messageWriter(db);
+
+port.on('message', (request: WriterRequest) => {
+  if (request.kind === 'close') {
+    db.close();
+    port.close();
+    return;
+  }
+  let reply: WriterReply;
+  try {
+    const result = request.kind === 'append' ? writer.append(request.messages) : writer.purgeBefore(request.instant, request.limit);
+    reply = { id: request.id, ok: true, result };
+  } catch (error) {
+    reply = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+  port.postMessage(reply);
+});
