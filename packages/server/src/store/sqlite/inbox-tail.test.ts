@@ -56,8 +56,9 @@ describe('InboxTail', () => {
     expect(cursors(tail.read('k', 'bob', 2, 10))).toEqual([3, 4, 5]);
   });
 
-  it('evicts the least recently written inboxes past its total cap', () => {
-    const tail = new InboxTail(10, 4);
+  it('evicts the least recently written inboxes past its memory budget', () => {
+    // Room for four of these entries (about 400 bytes each), not five.
+    const tail = new InboxTail(10, 1800);
     tail.record('k', 'a', 0, entry(1));
     tail.record('k', 'a', 1, entry(2));
     tail.record('k', 'b', 0, entry(1));
@@ -67,6 +68,13 @@ describe('InboxTail', () => {
     expect(tail.read('k', 'b', 0, 10)).toBeUndefined();
     expect(cursors(tail.read('k', 'a', 0, 10))).toEqual([1, 2, 3]);
     expect(cursors(tail.read('k', 'd', 0, 10))).toEqual([1]);
+  });
+
+  it('keeps no entry larger than its whole budget', () => {
+    const tail = new InboxTail(10, 64 * 1024);
+    const big = entry(1);
+    tail.record('k', 'bob', 0, { ...big, message: { ...big.message, content: 'x'.repeat(128 * 1024) } });
+    expect(tail.read('k', 'bob', 0, 10)).toBeUndefined();
   });
 
   it('forgets everything on clear', () => {

@@ -13,11 +13,12 @@ interface Tail {
  */
 export class InboxTail {
   private readonly tails = new Map<string, Tail>();
-  private size = 0;
+  /** An estimate of the memory the entries hold; a message shared by several inboxes counts in each. */
+  private bytes = 0;
 
   constructor(
     private readonly maxPerInbox = 64,
-    private readonly maxEntries = 100_000,
+    private readonly maxBytes = 64 * 1024 * 1024,
   ) {}
 
   /** Adds an entry just written; `previousCursor` is the inbox's last cursor before it. */
@@ -28,17 +29,17 @@ export class InboxTail {
     this.tails.delete(key);
     if (tail && tail.entries.at(-1)?.cursor === previousCursor) {
       tail.entries.push(entry);
-      this.size++;
       if (tail.entries.length > this.maxPerInbox) {
-        tail.coveredAfter = (tail.entries.shift() as InboxEntry).cursor;
-        this.size--;
+        const dropped = tail.entries.shift() as InboxEntry;
+        tail.coveredAfter = dropped.cursor;
+        this.bytes -= sizeOf(dropped);
       }
       this.tails.set(key, tail);
     } else {
-      if (tail) this.size -= tail.entries.length;
+      if (tail) this.bytes -= sizeOfAll(tail);
       this.tails.set(key, { coveredAfter: previousCursor, entries: [entry] });
-      this.size++;
     }
+    this.bytes += sizeOf(entry);
     this.evict();
   }
 
@@ -52,14 +53,23 @@ export class InboxTail {
 
   clear(): void {
     this.tails.clear();
-    this.size = 0;
+    this.bytes = 0;
   }
 
   private evict(): void {
     for (const [key, tail] of this.tails) {
-      if (this.size <= this.maxEntries) return;
+      if (this.bytes <= this.maxBytes) return;
       this.tails.delete(key);
-      this.size -= tail.entries.length;
+      this.bytes -= sizeOfAll(tail);
     }
   }
+}
+
+/** Content dominates (up to 128 KiB a message); the rest is a rough fixed share. */
+function sizeOf(entry: InboxEntry): number {
+  return 2 * entry.message.content.length + 400;
+}
+
+function sizeOfAll(tail: Tail): number {
+  return tail.entries.reduce((sum, e) => sum + sizeOf(e), 0);
 }
