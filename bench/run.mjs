@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench` — every scenario against Parley and the reference peers, in one run.
 //   --quick                 CI size (< 3 min): fewer rounds/steps; reconnect storm and offline sync
-//                           against Parley only
+//                           against Parley only; no cluster-scale unless named with --only
 //   --only a,b              scenarios to run (connect-storm, idle-density, messaging-ramp,
-//                           group-fanout, reconnect-storm, offline-sync)
-//   --targets parley,ws     systems to run (parley, ws, socketio, mosquitto)
+//                           group-fanout, reconnect-storm, offline-sync, cluster-scale)
+//   --targets parley,ws     systems to run (parley, ws, socketio, mosquitto, parley-cluster)
 //   --profile SCENARIO      run Parley under `node --cpu-prof` in that scenario and list its hottest
 //                           functions (profiles in bench/results/tmp/<run>/profiles)
 //   --no-write              do not write bench/results/latest.* / quick.*
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machineFacts } from './lib/machine.mjs';
-import { summarizeProfile } from './lib/profile.mjs';
+import { summarizeThreads } from './lib/profile.mjs';
 import { bars, comparisons, markdown, profileMarkdown, readmeSummary } from './lib/report.mjs';
 import { rampSvg } from './lib/svg.mjs';
 import connectStorm from './scenarios/connect-storm.mjs';
@@ -27,10 +27,11 @@ import idleDensity from './scenarios/idle-density.mjs';
 import messagingRamp from './scenarios/messaging-ramp.mjs';
 import offlineSync from './scenarios/offline-sync.mjs';
 import reconnectStorm from './scenarios/reconnect-storm.mjs';
+import clusterScale from './scenarios/cluster-scale.mjs';
 import { makeTarget, TARGET_ORDER } from './targets/index.mjs';
 import { waitForQuiet } from './lib/harness.mjs';
 
-export const SCENARIOS = [connectStorm, idleDensity, messagingRamp, groupFanout, reconnectStorm, offlineSync];
+export const SCENARIOS = [connectStorm, idleDensity, messagingRamp, groupFanout, reconnectStorm, offlineSync, clusterScale];
 
 for (const built of ['packages/server/dist/cli/main.js', 'packages/protocol/dist/index.js']) {
   if (!existsSync(new URL(`../${built}`, import.meta.url))) {
@@ -63,8 +64,9 @@ const profileDir = join(tmpDir, 'profiles');
 const only = values.only?.split(',').map((s) => s.trim());
 const wantedTargets = values.targets?.split(',').map((s) => s.trim()) ?? TARGET_ORDER;
 let scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
-// A quick run takes idle figures from the connect storm's held clients instead.
-if (quick && !only) scenarios = scenarios.filter((s) => s.name !== 'idle-density');
+// A quick run takes idle figures from the connect storm's held clients instead, and leaves the
+// cluster (minutes of setup and 100k connections) to full runs or an explicit --only.
+if (quick && !only) scenarios = scenarios.filter((s) => s.name !== 'idle-density' && s.name !== 'cluster-scale');
 for (const name of only ?? []) if (!SCENARIOS.some((s) => s.name === name)) throw new Error(`unknown scenario ${name}`);
 
 const log = (/** @type {string} */ line) => process.stdout.write(`${line}\n`);
@@ -90,10 +92,12 @@ const machine = machineFacts();
 log(`Parley benchmark, ${quick ? 'quick' : 'full'} run ${runId}: ${scenarios.map((s) => s.name).join(', ')} × ${[...targets.keys()].join(', ')}`);
 log(`  ${machine.cpuModel} × ${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`);
 
-// Parley users are registered up front (Server API), as many as the largest scenario needs.
+// Parley users are registered up front (Server API), as many as the largest scenario needs. The
+// cluster starts over a fresh database each time and registers its own.
 const parley = targets.get('parley');
-if (parley) {
-  const users = Math.max(...scenarios.map((s) => s.users(params[s.name])));
+const parleyScenarios = scenarios.filter((s) => s.targets.includes('parley'));
+if (parley && parleyScenarios.length) {
+  const users = Math.max(...parleyScenarios.map((s) => s.users(params[s.name])));
   const t0 = Date.now();
   await parley.start();
   await parley.tokens(Array.from({ length: users }, (_, i) => `u${i}`));
@@ -131,10 +135,11 @@ for (const scenario of scenarios) {
     if (profiling) {
       const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
       if (files.length) {
-        const file = join(profileDir, files.sort().at(-1));
-        profile = { scenario: scenario.name, file, ...summarizeProfile(file) };
-        log(`   profile: ${file}`);
-        for (const f of profile.top.slice(0, 15)) log(`     ${String(f.selfPct).padStart(5)}%  ${f.name}  ${f.where}`);
+        profile = { scenario: scenario.name, threads: summarizeThreads(profileDir, files) };
+        for (const thread of profile.threads) {
+          log(`   profile of the ${thread.label} (${thread.totalMs} ms busy): ${thread.file}`);
+          for (const f of thread.top.slice(0, 8)) log(`     ${String(f.selfPct).padStart(5)}%  ${f.name}  ${f.where}`);
+        }
       }
     }
   }

@@ -1,17 +1,18 @@
 // Shared steps of the scenarios: load workers, clients spread over them, connecting, collecting.
-import { cpuBetween, cpuSnapshot } from './noise.mjs';
+import { coresByGroup, cpuBetween, cpuSnapshot } from './noise.mjs';
 import { Hist, now, round, sleep } from './stats.mjs';
 import { sourceAddress, WorkerPool } from './workers.mjs';
 
 /**
  * One scenario run against one target: a fresh server start, fresh load workers, CPU accounting.
  * @param {any} target
- * @param {{workers: number}} o
+ * @param {{workers: number, start?: any}} o `start`: the target's start options (a cluster's node count)
  */
 export async function session(target, o) {
-  await target.start();
+  await target.start(o.start);
   const pool = await WorkerPool.start(o.workers);
-  const pids = () => [process.pid, ...pool.workers.map((w) => /** @type {number} */ (w.child.pid)), ...target.pids()];
+  const workerPids = () => pool.workers.map((w) => /** @type {number} */ (w.child.pid));
+  const pids = () => [process.pid, ...workerPids(), ...target.pids()];
   let mark = cpuSnapshot(pids());
   /** @type {Map<number, number>} client id → worker index */
   const placement = new Map();
@@ -23,9 +24,14 @@ export async function session(target, o) {
     markCpu() {
       mark = cpuSnapshot(pids());
     },
-    /** CPU used since markCpu(): the server's, the bench's (incl. server) and the rest of the machine's. */
+    /**
+     * CPU used since markCpu(): the server's, the bench's (incl. server) and the rest of the machine's;
+     * with a target made of several processes (`cpuGroups()`), also each group's and the load generators'.
+     */
     cpu() {
-      return cpuBetween(mark, cpuSnapshot(pids()), target.pids());
+      const end = cpuSnapshot(pids());
+      const cpu = cpuBetween(mark, end, target.pids());
+      return target.cpuGroups ? { ...cpu, groups: coresByGroup(mark, end, { ...target.cpuGroups(), 'load generators': workerPids() }) } : cpu;
     },
     /**
      * Creates clients (not connected) for these users. `workerOf(i)` places client i (default: round robin).

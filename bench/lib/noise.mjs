@@ -29,6 +29,14 @@ export function cpuSnapshot(pids) {
   return { at: performance.now(), busy: machineBusyTicks(), per };
 }
 
+/** CPU ticks `pid` used between two snapshots (0 for a process seen only in one of them). */
+function ticksBetween(/** @type {ReturnType<typeof cpuSnapshot>} */ a, /** @type {ReturnType<typeof cpuSnapshot>} */ b, /** @type {number} */ pid) {
+  const end = b.per.get(pid) ?? 0;
+  return Math.max(0, end - (a.per.get(pid) ?? end));
+}
+
+const coresOf = (/** @type {number} */ ticks, /** @type {number} */ seconds) => Math.round((ticks / TICKS_PER_SECOND / seconds) * 100) / 100;
+
 /**
  * Cores used, between two snapshots, by our processes and by everything else.
  * @param {ReturnType<typeof cpuSnapshot>} a
@@ -39,12 +47,22 @@ export function cpuBetween(a, b, serverPids = []) {
   const seconds = (b.at - a.at) / 1000;
   let ours = 0;
   let server = 0;
-  for (const [pid, ticks] of b.per) {
-    const d = Math.max(0, ticks - (a.per.get(pid) ?? ticks));
+  for (const pid of b.per.keys()) {
+    const d = ticksBetween(a, b, pid);
     ours += d;
     if (serverPids.includes(pid)) server += d;
   }
   const busy = b.busy - a.busy;
-  const toCores = (/** @type {number} */ t) => Math.round((t / TICKS_PER_SECOND / seconds) * 100) / 100;
-  return { seconds: Math.round(seconds * 10) / 10, serverCores: toCores(server), benchCores: toCores(ours), otherCores: toCores(Math.max(0, busy - ours)) };
+  return { seconds: Math.round(seconds * 10) / 10, serverCores: coresOf(server, seconds), benchCores: coresOf(ours, seconds), otherCores: coresOf(Math.max(0, busy - ours), seconds) };
+}
+
+/**
+ * Cores used between two snapshots by each named group of processes (the pids must be in both).
+ * @param {ReturnType<typeof cpuSnapshot>} a
+ * @param {ReturnType<typeof cpuSnapshot>} b
+ * @param {Record<string, number[]>} groups
+ */
+export function coresByGroup(a, b, groups) {
+  const seconds = (b.at - a.at) / 1000;
+  return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, coresOf(pids.reduce((t, pid) => t + ticksBetween(a, b, pid), 0), seconds)]));
 }

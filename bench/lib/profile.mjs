@@ -1,7 +1,7 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and lists the functions with the most self time,
 // plus the same grouped by file/package, to say where a server's CPU went.
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { REPO } from './proc.mjs';
 
 /** @param {string} file @param {number} top */
@@ -40,7 +40,9 @@ export function summarizeProfile(file, top = 25) {
     total += us;
   }
   const pct = (/** @type {number} */ us) => Math.round((us / total) * 1000) / 10;
+  const workerScript = prof.nodes.map((/** @type {any} */ nd) => nd.callFrame.url).find((/** @type {string} */ url) => /packages\/.*-worker\.js$/.test(url));
   return {
+    workerScript: workerScript ? basename(workerScript, '.js') : undefined,
     totalMs: Math.round(total / 1000),
     idleMs: Math.round(idle / 1000),
     top: [...byFn.values()]
@@ -69,4 +71,23 @@ function groupOf(/** @type {string} */ url, /** @type {string} */ name) {
   if (mod) return `node_modules/${mod[1]}`;
   if (u.startsWith('node:')) return u;
   return relative(REPO, u).replace(/\/dist\//, '/src/').replace(/\.js$/, '.ts');
+}
+
+/**
+ * Every thread's profile in a directory (`--cpu-prof` writes one file per thread, named
+ * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile), labelled: the main thread, or a worker named
+ * after its script.
+ * @param {string} dir @param {string[]} files
+ */
+export function summarizeThreads(dir, files) {
+  return files
+    .sort()
+    .map((name) => {
+      const file = join(dir, name);
+      const summary = summarizeProfile(file);
+      const thread = Number(name.split('.')[4]);
+      const label = thread === 0 ? 'main thread' : `${summary.workerScript ?? `worker ${thread}`} thread`;
+      return { label, file, ...summary };
+    })
+    .sort((a, b) => b.totalMs - a.totalMs);
 }

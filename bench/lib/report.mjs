@@ -3,7 +3,7 @@
 // (> 1: Parley better, < 1: worse), whichever way the figure points (rates up, memory/latency down).
 
 const PEERS = ['ws', 'socketio', 'mosquitto'];
-const LABEL = /** @type {Record<string, string>} */ ({ parley: 'Parley', ws: 'raw ws', socketio: 'Socket.IO', mosquitto: 'Mosquitto' });
+const LABEL = /** @type {Record<string, string>} */ ({ parley: 'Parley', ws: 'raw ws', socketio: 'Socket.IO', mosquitto: 'Mosquitto', 'parley-cluster': 'Parley cluster' });
 
 /** @param {number | null | undefined} parley @param {number | null | undefined} peer @param {boolean} higherIsBetter */
 export function edge(parley, peer, higherIsBetter) {
@@ -14,6 +14,18 @@ export function edge(parley, peer, higherIsBetter) {
 const n = (/** @type {any} */ v, digits = 0) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
 const x = (/** @type {number | null} */ e) => (e === null ? '–' : `×${e.toFixed(2)}${e < 1 ? ' ⚠' : ''}`);
 const cpuCell = (/** @type {any} */ c) => (c ? `${c.serverCores} / ${c.otherCores}` : '–');
+
+/** One ramp step's cells (messaging ramp and cluster-scale), after the first column. */
+const STEP_HEAD = 'step | offered/s | delivered/s | p50 ms | p99 ms | shed | undelivered | server CPU µs/msg | event-loop delay p99 / max ms | CPU server / other';
+const STEP_ALIGN = '---|---:|---:|---:|---:|---:|---:|---:|---:|---:';
+const stepCells = (/** @type {any} */ s) =>
+  `${s.label} | ${n(s.offeredRate)} | ${n(s.deliveredRate)} | ${n(s.latency.p50, 1)} | ${n(s.latency.p99, 1)} | ${n(s.shed)} | ${n(s.undelivered)} | ${n(s.serverCpuUsPerMessage)} | ${s.eventLoopDelay ? `${n(s.eventLoopDelay.p99, 1)} / ${n(s.eventLoopDelay.max, 1)}` : '–'} | ${cpuCell(s.cpu)}`;
+
+/** The cluster's connections-held part, when it ran. @param {any} results */
+const clusterHold = (results) => {
+  const h = results['cluster-scale']?.['parley-cluster']?.connections;
+  return h?.stages?.length ? h : undefined;
+};
 
 /**
  * Every Parley-vs-peer figure of the run. `like` is false where the peer does not do the same work
@@ -84,7 +96,18 @@ export function bars(results, quick) {
       by: kib > 10 ? `${n(kib - 10, 2)} KiB over` : undefined,
     });
   }
-  if (results['idle-density']?.parley?.ok || results['connect-storm']?.parley?.ok) {
+  const hold = clusterHold(results);
+  if (hold) {
+    const last = hold.stages.at(-1);
+    // A quick run or a --param override attempts fewer: then the bar is not checked.
+    const full = last.attempted >= 100_000;
+    out.push({
+      bar: '100,000 concurrent connections on this machine',
+      measured: `${n(last.held)} held by ${hold.nodes} cluster nodes (${last.perNode.map((/** @type {number} */ c) => n(c)).join(' · ')}; each process < 20,000 open files), connected in ${n(hold.connectSeconds, 1)} s; server RSS ${n(last.rssTotal / 2 ** 20)} MiB, ${n(last.rssPerConnKiB, 2)} KiB per connection`,
+      met: full ? last.held >= 100_000 : null,
+      by: !full ? `only ${n(last.attempted)} attempted` : last.held < 100_000 ? `${n(100_000 - last.held)} short` : undefined,
+    });
+  } else if (results['idle-density']?.parley?.ok || results['connect-storm']?.parley?.ok) {
     const held = results['idle-density']?.parley?.held ?? results['connect-storm']?.parley?.idle?.connections;
     out.push({
       bar: '100,000 concurrent connections on this machine',
@@ -195,10 +218,17 @@ export function markdown(run) {
     const i = idleOf(r);
     L.push(`| ${LABEL[t]} | ${n(i.held ?? i.connections)} | ${n(i.rssPerConnKiB, 2)} | ${n(i.heapPerConnKiB, 2)} | ${edgeCells(idleSc, t, (q) => idleOf(q)?.rssPerConnKiB, false)} | ${n(i.fdsAfter)} | ${t === 'mosquitto' ? "C broker, RSS only; the machine's long-running shared broker keeps memory from earlier use, so its figure is not comparable" : ''} |`);
   }
-  L.push(`| 20,000 | — | — | — | — | — | needs more than one process's 20,000 open files: cluster mode |`);
-  L.push(`| 50,000 | — | — | — | — | — | needs cluster mode |`);
-  L.push(`| 100,000 (bar) | — | — | — | — | — | needs cluster mode (several gateway processes) |`);
-  if (idleSc === 'connect-storm') L.push('', '_Quick run: measured with the connect storm\'s clients held idle; the full run measures at 19,500._');
+  const hold = clusterHold(results);
+  if (hold) {
+    for (const st of hold.stages) {
+      L.push(`| Parley cluster, ${hold.nodes} nodes | ${n(st.held)} | ${n(st.rssPerConnKiB, 2)} | ${n(st.heapPerConnKiB, 2)} | – | ${n(st.fdsAfter)} (fullest node) | PostgreSQL + Redis; summed over the nodes, growth since ${n(hold.warmup)} warm-up connections (cluster-scale) |`);
+    }
+  } else {
+    L.push(`| 20,000 | — | — | — | — | — | needs more than one process's 20,000 open files: cluster mode |`);
+    L.push(`| 50,000 | — | — | — | — | — | needs cluster mode |`);
+    L.push(`| 100,000 (bar) | — | — | — | — | — | needs cluster mode (several gateway processes) |`);
+  }
+  if (idleSc === 'connect-storm' && rowsOf(idleSc).length) L.push('', '_Quick run: measured with the connect storm\'s clients held idle; the full run measures at 19,500._');
   errors(idleSc);
   L.push('');
 
@@ -218,12 +248,10 @@ export function markdown(run) {
     L.push('');
     L.push('<details><summary>Every step</summary>');
     L.push('');
-    L.push('| System | step | offered/s | delivered/s | p50 ms | p99 ms | shed | undelivered | server CPU µs/msg | event-loop delay p99 / max ms | CPU server / other |');
-    L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    L.push(`| System | ${STEP_HEAD} |`);
+    L.push(`|---|${STEP_ALIGN}|`);
     for (const [t, r] of rowsOf('messaging-ramp')) {
-      for (const s of [...r.steps, r.half, r.halfSocketIo].filter(Boolean)) {
-        L.push(`| ${LABEL[t]} | ${s.label} | ${n(s.offeredRate)} | ${n(s.deliveredRate)} | ${n(s.latency.p50, 1)} | ${n(s.latency.p99, 1)} | ${n(s.shed)} | ${n(s.undelivered)} | ${n(s.serverCpuUsPerMessage)} | ${s.eventLoopDelay ? `${n(s.eventLoopDelay.p99, 1)} / ${n(s.eventLoopDelay.max, 1)}` : '–'} | ${cpuCell(s.cpu)} |`);
-      }
+      for (const s of [...r.steps, r.half, r.halfSocketIo].filter(Boolean)) L.push(`| ${LABEL[t]} | ${stepCells(s)} |`);
     }
     L.push('');
     L.push('</details>');
@@ -275,21 +303,78 @@ export function markdown(run) {
     L.push('');
   }
 
+  if (results['cluster-scale']) {
+    const p = meta.params['cluster-scale'];
+    const cluster = results['cluster-scale']['parley-cluster'];
+    L.push('## Cluster — PostgreSQL + Redis, several `parley serve` processes on this machine');
+    L.push('');
+    L.push(`The nodes share one PostgreSQL schema and one Redis database (both fresh for each start); each client is given one node's gateway, round robin. **server** below = the nodes + PostgreSQL (their backends and its WAL writer, checkpointer and background writer) + Redis. This machine has ${meta.machine.cores} cores for all of it and for the load generators.`);
+    L.push('');
+    if (cluster?.ok) {
+      const counts = cluster.messaging.map((/** @type {any} */ m) => m.nodes);
+      L.push(`### 1:1 msgs/s with ${counts.slice(0, -1).join(', ')}${counts.length > 1 ? ' and ' : ''}${counts.at(-1)} nodes`);
+      L.push('');
+      L.push(`${p.pairs} pairs; sender i on node i % N, its recipient on the next node, so with 2 nodes or more every message crosses nodes (stored by the sender's node, its notice relayed through Redis, pulled from the recipient's node). Open-loop ramp in steps of ${p.stepMs / 1000} s (×${p.factor} from ${n(p.startRate)}/s), then one step at ${n(p.fixedRate)}/s for latency with headroom. Cores at max: each group's CPU during the best step; *machine busy* = everything this run used plus the rest of the machine.`);
+      L.push('');
+      L.push(`| nodes | max delivered msgs/s | scaling vs 1 node | at ${n(p.fixedRate)}/s offered: p50 / p99 ms | server cores at ${n(p.fixedRate)}/s | server CPU µs/msg at max | cores at max: Parley nodes · PostgreSQL · Redis · load generators · other | machine busy (cores) |`);
+      L.push('|---:|---:|---:|---:|---:|---:|---|---:|');
+      for (const m of cluster.messaging) {
+        if (m.error) {
+          L.push(`| ${m.nodes} | failed: ${m.error.split('\n')[0]} | | | | | | |`);
+          continue;
+        }
+        const g = m.cpuAtMax.groups;
+        const nodeCores = Object.keys(g).filter((k) => k.startsWith('node ')).map((k) => g[k]);
+        const cores = `${n(nodeCores.reduce((a, b) => a + b, 0), 2)}${nodeCores.length > 1 ? ` (${nodeCores.map((c) => n(c, 2)).join(' + ')})` : ''} · ${n(g.PostgreSQL, 2)} · ${n(g.Redis, 2)} · ${n(g['load generators'], 2)} · ${n(m.cpuAtMax.otherCores, 2)}`;
+        L.push(`| ${m.nodes} | ${n(m.maxRate)} | ${m.scaling === null ? '–' : `×${m.scaling.toFixed(2)}`} | ${n(m.fixed.latency.p50, 1)} / ${n(m.fixed.latency.p99, 1)} | ${n(m.fixed.cpu.serverCores, 2)} | ${n(m.serverCpuUsPerMessage)} | ${cores} | ${n(m.cpuAtMax.benchCores + m.cpuAtMax.otherCores, 2)} |`);
+      }
+      L.push('');
+      L.push('<details><summary>Every step</summary>');
+      L.push('');
+      L.push(`| nodes | ${STEP_HEAD} |`);
+      L.push(`|---:|${STEP_ALIGN}|`);
+      for (const m of cluster.messaging) for (const st of m.error ? [] : [...m.steps, m.fixed]) L.push(`| ${m.nodes} | ${stepCells(st)} |`);
+      L.push('');
+      L.push('</details>');
+      L.push('');
+      const hold = clusterHold(results);
+      if (hold) {
+        L.push(`### Connections held — ${n(hold.stages.at(-1).attempted)} idle, authenticated, over ${hold.nodes} nodes`);
+        L.push('');
+        L.push(`Client i on node i % ${hold.nodes}; ${hold.workers} load generators (each < 20,000 sockets, bound to 127.0.0.2–17), ${p.concurrency} handshakes in flight each. Memory: (after − before) ÷ connections added since ${n(hold.warmup)} warm-up connections, summed over the nodes (heap after a forced full GC in each); counts per node as each node reports them (\`parley_gateway_connections\`).`);
+        L.push('');
+        L.push('| held | per node | server RSS (nodes) MiB | RSS KiB/conn | heap KiB/conn | fds, fullest node | connects/s | connect p99 ms | server CPU µs/connect | Redis RSS growth MiB | failed |');
+        L.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+        for (const st of hold.stages) {
+          L.push(`| ${n(st.held)} | ${st.perNode.map((/** @type {number} */ c) => n(c)).join(' · ')} | ${n(st.rssTotal / 2 ** 20)} | ${n(st.rssPerConnKiB, 2)} | ${n(st.heapPerConnKiB, 2)} | ${n(st.fdsAfter)} | ${n(st.connectRate)} | ${n(st.connectLatency.p99, 1)} | ${n(st.serverCpuUsPerConnect)} | ${n(st.redisRssGrowth / 2 ** 20, 1)} | ${n(st.failed)} |`);
+        }
+        L.push('');
+        L.push(`All ${n(hold.held)} connected in ${n(hold.connectSeconds, 1)} s of connecting (${n(hold.connectRate)}/s overall); registering the users through the Server API took ${n(hold.registerSeconds, 1)} s before that.`);
+      } else if (cluster.connections?.error) L.push(`- Connections held: failed: ${cluster.connections.error.split('\n')[0]}`);
+    }
+    errors('cluster-scale');
+    L.push('');
+  }
+
   if (run.profile) {
     L.push(`## Profile — Parley during ${run.profile.scenario}`);
     L.push('');
-    L.push(`\`node --cpu-prof\` over the server's whole life in that scenario: ${n(run.profile.totalMs)} ms busy (${n(run.profile.idleMs)} ms idle). Top functions by self time, % of busy time:`);
+    L.push("`node --cpu-prof` over the server's whole life in that scenario, one profile per thread, busiest first. Top functions by self time, % of that thread's busy time:");
     L.push('');
-    L.push('| self % | self ms | function | where |');
-    L.push('|---:|---:|---|---|');
-    for (const f of run.profile.top) L.push(`| ${f.selfPct} | ${n(f.selfMs)} | \`${f.name}\` | ${f.where} |`);
-    L.push('');
-    L.push('By file or package:');
-    L.push('');
-    L.push('| self % | self ms | file / package |');
-    L.push('|---:|---:|---|');
-    for (const g of run.profile.byGroup.slice(0, 15)) L.push(`| ${g.selfPct} | ${n(g.selfMs)} | ${g.group} |`);
-    L.push('');
+    for (const thread of run.profile.threads) {
+      L.push(`### ${thread.label}: ${n(thread.totalMs)} ms busy, ${n(thread.idleMs)} ms idle`);
+      L.push('');
+      L.push('| self % | self ms | function | where |');
+      L.push('|---:|---:|---|---|');
+      for (const f of thread.top.slice(0, 15)) L.push(`| ${f.selfPct} | ${n(f.selfMs)} | \`${f.name}\` | ${f.where} |`);
+      L.push('');
+      L.push('By file or package:');
+      L.push('');
+      L.push('| self % | self ms | file / package |');
+      L.push('|---:|---:|---|');
+      for (const g of thread.byGroup.slice(0, 10)) L.push(`| ${g.selfPct} | ${n(g.selfMs)} | ${g.group} |`);
+      L.push('');
+    }
   }
   return L.join('\n') + '\n';
 }
@@ -298,7 +383,7 @@ export function markdown(run) {
 export function profileMarkdown(run) {
   const md = markdown({ ...run, bars: [], comparisons: [] });
   const at = md.indexOf('## Profile');
-  const head = `# Parley CPU profile — ${run.meta.date}\n\nCommand: \`${run.meta.command}\`. Profile file: \`${run.profile.file.replace(/^.*bench\//, 'bench/')}\` (open it in Chrome DevTools → Performance, or speedscope).\n\n`;
+  const head = `# Parley CPU profile — ${run.meta.date}\n\nCommand: \`${run.meta.command}\`. Profile files: ${run.profile.threads.map((/** @type {any} */ t) => `\`${t.file.replace(/^.*bench\//, 'bench/')}\``).join(', ')} (open them in Chrome DevTools → Performance, or speedscope).\n\n`;
   return head + (at >= 0 ? md.slice(at) : '');
 }
 
@@ -327,5 +412,8 @@ export function readmeSummary(run) {
   for (const size of [10, 100, 1000]) head('group-fanout', `Groups of ${size}`, (r) => r.bySize?.find((/** @type {any} */ b) => b.size === size)?.deliveriesPerSecond, 'deliveries/s');
   head('reconnect-storm', 'Reconnect storm, all back after', (r) => r.backSeconds, 's', 1);
   head('offline-sync', 'Offline sync of 10,000', (r) => r.seconds, 's', 2);
+  const cluster = results['cluster-scale']?.['parley-cluster'];
+  const rates = cluster?.ok ? cluster.messaging.filter((/** @type {any} */ m) => !m.error) : [];
+  if (rates.length) L.push(`| Parley cluster (PostgreSQL + Redis), 1:1 max delivered (msgs/s) | ${rates.map((/** @type {any} */ m) => `${m.nodes} node${m.nodes > 1 ? 's' : ''} ${n(m.maxRate)}${m.nodes > 1 && m.scaling !== null ? ` (×${m.scaling.toFixed(2)})` : ''}`).join(' · ')} |`);
   return L.join('\n') + '\n';
 }

@@ -52,3 +52,29 @@ export function callServerApi(baseUrl, path, params, app) {
     req.end(body);
   });
 }
+
+/**
+ * Registers users through `/user/getToken.json` (as an app server does) with `lanes` calls in flight,
+ * lane i calling `baseUrls[i % baseUrls.length]`, and returns their tokens. `tokens` caches them:
+ * users already in it are not registered again.
+ * @param {string[]} baseUrls
+ * @param {string[]} userIds
+ * @param {{appKey: string, appSecret: string}} app
+ * @param {Map<string, string>} tokens
+ * @returns {Promise<string[]>}
+ */
+export async function registerUsers(baseUrls, userIds, app, tokens, lanes = 32) {
+  const missing = userIds.filter((u) => !tokens.has(u));
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      const base = baseUrls[lane % baseUrls.length];
+      while (i < missing.length) {
+        const userId = missing[i++];
+        const r = await callServerApi(base, 'user/getToken', { userId, name: userId }, app);
+        tokens.set(userId, r.token);
+      }
+    }),
+  );
+  return userIds.map((u) => /** @type {string} */ (tokens.get(u)));
+}

@@ -6,7 +6,7 @@ import { ParleyClient } from './protocols/parley.mjs';
 import { SocketIoClient } from './protocols/socketio.mjs';
 import { WsClient } from './protocols/ws.mjs';
 
-/** @typedef {{id: number, userId: string, token?: string, localAddress?: string, deviceId?: string, clientId?: string, clean?: boolean, subscribeInbox?: boolean}} ClientSpec */
+/** @typedef {{id: number, userId: string, token?: string, localAddress?: string, url?: string, deviceId?: string, clientId?: string, clean?: boolean, subscribeInbox?: boolean}} ClientSpec */
 
 /** @type {Map<number, any>} */
 const clients = new Map();
@@ -101,7 +101,8 @@ function makeClient(spec) {
   let client;
   switch (protocol) {
     case 'parley':
-      client = new ParleyClient({ ...common, url: endpoint.url, appKey: endpoint.appKey, token: /** @type {string} */ (spec.token), deviceId: spec.deviceId ?? `bench-${spec.userId}` });
+      // A cluster gives each client its own node's gateway (spec.url).
+      client = new ParleyClient({ ...common, url: spec.url ?? endpoint.url, appKey: endpoint.appKey, token: /** @type {string} */ (spec.token), deviceId: spec.deviceId ?? `bench-${spec.userId}` });
       break;
     case 'ws':
       client = new WsClient({ ...common, url: endpoint.url, token: /** @type {string} */ (spec.token) });

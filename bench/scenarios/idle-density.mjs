@@ -1,7 +1,7 @@
 // Idle density: as many idle, authenticated connections as one process may hold here (each process
 // is limited to 20,000 open files), then the server's memory per connection: RSS and V8 heap after
 // a full GC, minus a baseline taken with a warm-up set connected. 20k, 50k and 100k need several
-// processes on this machine: that is the cluster variant's job, reported here as such.
+// processes on this machine: cluster-scale measures them.
 import { session, sleep } from '../lib/harness.mjs';
 import { idleFigures } from './connect-storm.mjs';
 

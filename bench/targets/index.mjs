@@ -1,16 +1,22 @@
-// Every system the benchmark can drive. A cluster variant of Parley plugs in here.
+// Every system the benchmark can drive.
 import { mosquittoTarget } from './mosquitto.mjs';
+import { parleyClusterTarget } from './parley-cluster.mjs';
 import { parleyTarget } from './parley.mjs';
 import { relayTarget } from './relay.mjs';
 
-/** The peers come first so Parley's bar checks can use their figures from the same run. */
-export const TARGET_ORDER = ['ws', 'socketio', 'mosquitto', 'parley'];
+/**
+ * The peers come first so Parley's bar checks can use their figures from the same run. The cluster
+ * runs only its own scenario (cluster-scale), last.
+ */
+export const TARGET_ORDER = ['ws', 'socketio', 'mosquitto', 'parley', 'parley-cluster'];
 
 /** @param {string} name @param {{tmpDir: string}} ctx */
 export function makeTarget(name, ctx) {
   switch (name) {
     case 'parley':
       return parleyTarget(ctx);
+    case 'parley-cluster':
+      return parleyClusterTarget(ctx);
     case 'ws':
     case 'socketio':
       return relayTarget(name, ctx);

@@ -1,16 +1,50 @@
 // Parley, single node: one `parley serve` process with the SQLite store (durable: synchronous=FULL,
-// every send committed before its PUBACK). A cluster variant can add another module with the same
-// shape (several pids, memory summed) and register it in targets/index.mjs.
+// every send committed before its PUBACK). The cluster variant (parley-cluster.mjs) starts its nodes
+// with the same settings, through serveParley() and unlimitedDevApp() below.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fdsOf, freePort, REPO, rssOf, spawnNode, waitForPort } from '../lib/proc.mjs';
-import { callServerApi } from '../lib/server-api.mjs';
-import { now } from '../lib/stats.mjs';
+import { callServerApi, registerUsers } from '../lib/server-api.mjs';
+import { now, sleep } from '../lib/stats.mjs';
 
 const PARLEY = join(REPO, 'packages/server/bin/parley.js');
 const run = promisify(execFile);
+
+/**
+ * Starts `parley serve` on 127.0.0.1:port with the bench's settings (no per-user send or handshake
+ * limits, warnings only) plus `args`, and waits until it accepts connections.
+ * @param {{port: number, args: string[], logFile: string, nodeFlags?: string[]}} o
+ */
+export async function serveParley(o) {
+  const proc = spawnNode({
+    script: PARLEY,
+    nodeFlags: o.nodeFlags,
+    args: ['serve', '--port', String(o.port), '--host', '127.0.0.1', '--log-level', 'warn', '--user-send-rate', '1000000', '--handshake-rate', '1000000', ...o.args],
+    logFile: o.logFile,
+  });
+  const failed = proc.exited.then(({ code, signal }) => {
+    throw new Error(`parley exited during start (${code ?? signal}); see ${o.logFile}`);
+  });
+  await Promise.race([waitForPort(o.port), failed]);
+  failed.catch(() => {});
+  return proc;
+}
+
+/**
+ * The development app a first start created (`dataDir/dev-app.json`), with its Server API limit
+ * raised: it allows 1,000 calls/s, and provisioning thousands of users needs more.
+ * @param {string} dataDir
+ * @param {string[]} storeArgs how the CLI reaches the store: `--data-dir DIR` or `--database-url URL`
+ * @returns {Promise<{appKey: string, appSecret: string}>}
+ */
+export async function unlimitedDevApp(dataDir, storeArgs) {
+  const app = JSON.parse(readFileSync(join(dataDir, 'dev-app.json'), 'utf8'));
+  await run(process.execPath, [PARLEY, 'app', 'set', app.appKey, '--api-rate-limit', '1000000', ...storeArgs], { cwd: REPO });
+  await sleep(1100); // the server's app cache lives 1 s
+  return app;
+}
 
 /** @param {{tmpDir: string, profileDir?: string}} ctx */
 export function parleyTarget(ctx) {
@@ -44,23 +78,8 @@ export function parleyTarget(ctx) {
       port ||= await freePort();
       const nodeFlags = profile.on ? ['--cpu-prof', '--cpu-prof-dir', /** @type {any} */ (profile).dir] : [];
       profile.on = false;
-      proc = spawnNode({
-        script: PARLEY,
-        nodeFlags,
-        args: ['serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn', '--user-send-rate', '1000000', '--handshake-rate', '1000000'],
-        logFile,
-      });
-      const failed = proc.exited.then(({ code, signal }) => {
-        throw new Error(`parley exited during start (${code ?? signal}); see ${logFile}`);
-      });
-      await Promise.race([waitForPort(port), failed]);
-      failed.catch(() => {});
-      if (!app) {
-        app = JSON.parse(readFileSync(join(dataDir, 'dev-app.json'), 'utf8'));
-        // The dev app allows 1,000 Server API calls/s; provisioning thousands of users needs more.
-        await run(process.execPath, [PARLEY, 'app', 'set', /** @type {any} */ (app).appKey, '--api-rate-limit', '1000000', '--data-dir', dataDir], { cwd: REPO });
-        await new Promise((r) => setTimeout(r, 1100)); // the server's app cache lives 1 s
-      }
+      proc = await serveParley({ port, args: ['--data-dir', dataDir], logFile, nodeFlags });
+      app ??= await unlimitedDevApp(dataDir, ['--data-dir', dataDir]);
     },
     async stop(signal = /** @type {NodeJS.Signals} */ ('SIGTERM')) {
       await proc?.stop(signal);
@@ -86,19 +105,7 @@ export function parleyTarget(ctx) {
     },
     /** Registers users through the Server API (`/user/getToken.json`) and returns their tokens. */
     async tokens(/** @type {string[]} */ userIds) {
-      const missing = userIds.filter((u) => !tokens.has(u));
-      let i = 0;
-      const base = `http://127.0.0.1:${port}`;
-      await Promise.all(
-        Array.from({ length: 32 }, async () => {
-          while (i < missing.length) {
-            const userId = missing[i++];
-            const r = await callServerApi(base, 'user/getToken', { userId, name: userId }, /** @type {any} */ (app));
-            tokens.set(userId, r.token);
-          }
-        }),
-      );
-      return userIds.map((u) => /** @type {string} */ (tokens.get(u)));
+      return registerUsers([`http://127.0.0.1:${port}`], userIds, /** @type {any} */ (app), tokens);
     },
     /** Groups live on the server: `/group/create.json`. */
     async createGroups(/** @type {{id: string, members: string[]}[]} */ groups) {
