@@ -10,9 +10,11 @@ import type { WriterReply, WriterRequest } from './message-writer-thread.js';
 const port = parentPort;
 if (!port) throw new Error('message-writer-worker runs as a worker thread');
 const db = openSqliteConnection((workerData as { file: string }).file);
-// The checkpointer thread (wal-checkpointer-worker.ts) keeps the WAL short; this connection, which
-// commits, checkpoints only if the WAL ever grows past 50,000 pages (200 MB) anyway.
-db.pragma('wal_autocheckpoint = 50000');
+// The checkpointer thread (wal-checkpointer-worker.ts) does the copying, but its checkpoints race
+// this connection's commits, so they rarely finish with nothing left, which is when the WAL can
+// start over. This connection's own checkpoint, past 4,000 pages (16 MB), runs between two commits:
+// it finishes what little the checkpointer left, and the WAL starts over instead of growing.
+db.pragma('wal_autocheckpoint = 4000');
 const writer = messageWriter(db);
 
 port.on('message', (request: WriterRequest) => {
