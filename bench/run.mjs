@@ -158,8 +158,11 @@ const svg = ramp
     )
   : undefined;
 
+// Only a run of every scenario and system stands for the benchmark: a partial one (a profile, a
+// check of one scenario) leaves latest.* / quick.* and the README summary as they are.
+const complete = !only && !values.targets && !values.param && !values['no-write'];
 const outputs = [[tmpDir, '']];
-if (!values['no-write']) outputs.push([RESULTS, quick ? 'quick-' : 'latest-']);
+if (complete) outputs.push([RESULTS, quick ? 'quick-' : 'latest-']);
 for (const [dir, prefix] of outputs) {
   const base = prefix === 'latest-' ? 'latest' : prefix === 'quick-' ? 'quick' : 'result';
   writeFileSync(join(dir, `${base}.md`), md);
@@ -168,7 +171,7 @@ for (const [dir, prefix] of outputs) {
 }
 if (profile && !values['no-write']) writeFileSync(join(RESULTS, 'profile.md'), profileMarkdown(run));
 // A complete full run replaces the summary in bench/README.md.
-if (!quick && !only && !values.targets && !values.param && !values['no-write']) {
+if (complete && !quick) {
   const readme = fileURLToPath(new URL('./README.md', import.meta.url));
   const text = readFileSync(readme, 'utf8');
   const start = text.indexOf('<!-- summary -->');
@@ -181,5 +184,5 @@ if (!quick && !only && !values.targets && !values.param && !values['no-write']) 
 // Parley's SQLite file grows to hundreds of MB in a full run: scratch, unless asked to keep it.
 if (!values['keep-data']) rmSync(join(tmpDir, 'parley-data'), { recursive: true, force: true });
 log(`\n${md}`);
-log(`Wrote ${values['no-write'] ? tmpDir : `${RESULTS}${quick ? 'quick' : 'latest'}.{md,json} and ${tmpDir}`} in ${(seconds / 60).toFixed(1)} min.`);
+log(`Wrote ${complete ? `${RESULTS}${quick ? 'quick' : 'latest'}.{md,json} and ${tmpDir}` : tmpDir} in ${(seconds / 60).toFixed(1)} min.`);
 process.exit(0);
