@@ -52,6 +52,11 @@ export interface UserProfile {
 
 export interface AppRepository {
   insert(app: AppRecord): Promise<void>;
+  /**
+   * Inserts the app only into an empty apps table; false when there was an app already. Servers
+   * starting together on an empty database so create one development app between them.
+   */
+  insertFirst(app: AppRecord): Promise<boolean>;
   get(appKey: string): Promise<AppRecord | undefined>;
   list(): Promise<AppRecord[]>;
   update(appKey: string, changes: Partial<Omit<AppRecord, 'appKey' | 'createdAt'>>): Promise<AppRecord | undefined>;

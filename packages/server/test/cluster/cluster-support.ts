@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { withDefaultUser } from '../../src/store/postgres/postgres-store.js';
@@ -26,6 +26,8 @@ export interface ClusterNode {
 export class TestCluster {
   readonly nodes: ClusterNode[] = [];
   credentials!: Credentials;
+  /** How many nodes created a development app at start (each writes its `dev-app.json`). */
+  devAppsCreated = 0;
   private readonly dirs: { path: string; remove(): void }[] = [];
 
   private constructor(
@@ -43,10 +45,13 @@ export class TestCluster {
       const port = await freePort();
       cluster.nodes.push({ index: i, port, url: `http://127.0.0.1:${port}`, process: undefined });
     }
-    // The first node creates the development app in the shared database; the others find it.
-    await cluster.startNode(0);
-    cluster.credentials = JSON.parse(readFileSync(join(cluster.dirs[0]!.path, 'dev-app.json'), 'utf8')) as Credentials;
-    for (let i = 1; i < size; i++) await cluster.startNode(i);
+    // All at once on the empty database, as an operator's process manager would start them: one
+    // of them creates the development app, the others find it.
+    await Promise.all(cluster.nodes.map((node) => cluster.startNode(node.index)));
+    const created = cluster.dirs.map((dir) => join(dir.path, 'dev-app.json')).filter((file) => existsSync(file));
+    cluster.devAppsCreated = created.length;
+    if (created.length === 0) throw new Error('no node created the development app');
+    cluster.credentials = JSON.parse(readFileSync(created[0]!, 'utf8')) as Credentials;
     return cluster;
   }
 
@@ -65,6 +70,17 @@ export class TestCluster {
     node.process?.child.kill(signal);
     await node.process?.exited;
     node.process = undefined;
+  }
+
+  /** Rows of a query in this cluster's schema. */
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    const client = new pg.Client({ connectionString: withDefaultUser(this.databaseUrl) });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows as Record<string, unknown>[];
+    } finally {
+      await client.end();
+    }
   }
 
   async stop(): Promise<void> {

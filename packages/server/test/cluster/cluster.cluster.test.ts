@@ -70,6 +70,13 @@ describe('cluster: messaging across nodes', () => {
   });
 });
 
+describe('cluster: start', () => {
+  it('nodes starting together on an empty database create one development app between them', async () => {
+    expect(cluster.devAppsCreated).toBe(1);
+    expect(await cluster.query('SELECT app_key FROM apps')).toEqual([{ app_key: cluster.credentials.appKey }]);
+  });
+});
+
 describe('cluster: sessions across nodes', () => {
   it('kicks a same-class session on another node with 31010, and checkOnline sees every node', async () => {
     const first = await rawOn(0, 'x-dave');

@@ -49,6 +49,18 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       expect((await store.apps.get('a1'))?.name).toBe('a1');
     });
 
+    it('inserts a first app only into an empty table, once among concurrent attempts', async () => {
+      // Reads in parallel first, so that a pooled backend has its connections open and the attempts
+      // below really overlap instead of queueing behind connection setup.
+      await Promise.all(Array.from({ length: 10 }, () => store.apps.list()));
+      const attempts = await Promise.all(Array.from({ length: 10 }, (_, i) => store.apps.insertFirst(app(`f${i}`))));
+      expect(attempts.filter(Boolean)).toHaveLength(1);
+      const apps = await store.apps.list();
+      expect(apps).toHaveLength(1);
+      expect(await store.apps.insertFirst(app('late'))).toBe(false);
+      expect(await store.apps.list()).toEqual(apps);
+    });
+
     it('upserts profiles, changing only the fields given', async () => {
       await store.apps.insert(app('a1'));
       const created = await store.users.upsertProfile('a1', 'u1', { name: 'Ann', portraitUri: 'p1' }, 10);

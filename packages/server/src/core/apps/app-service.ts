@@ -23,18 +23,21 @@ export class AppService {
   ) {}
 
   async create(input: Partial<AppSettingsInput> & { name: string }): Promise<AppRecord> {
-    const settings = appSettingsSchema.parse({ ...defaultAppSettings, ...input });
-    const t = this.now();
-    const app: AppRecord = {
-      ...settings,
-      appKey: generateAppKey(),
-      appSecret: generateAppSecret(),
-      state: 'active',
-      createdAt: t,
-      updatedAt: t,
-    };
+    const app = this.newApp(input);
     await this.store.apps.insert(app);
     return app;
+  }
+
+  /** Creates the app only if there is no app at all yet; undefined otherwise. */
+  async createFirst(input: Partial<AppSettingsInput> & { name: string }): Promise<AppRecord | undefined> {
+    const app = this.newApp(input);
+    return (await this.store.apps.insertFirst(app)) ? app : undefined;
+  }
+
+  private newApp(input: Partial<AppSettingsInput> & { name: string }): AppRecord {
+    const settings = appSettingsSchema.parse({ ...defaultAppSettings, ...input });
+    const t = this.now();
+    return { ...settings, appKey: generateAppKey(), appSecret: generateAppSecret(), state: 'active', createdAt: t, updatedAt: t };
   }
 
   /** The app as recently seen; the hot paths (connect, Server API) call this. */

@@ -10,7 +10,9 @@ import type { AppService } from './app-service.js';
  */
 export async function ensureDevApp(apps: AppService, dataDir: string): Promise<AppRecord | undefined> {
   if ((await apps.list()).length > 0) return undefined;
-  const app = await apps.create({ name: 'dev' });
+  // Several nodes of a cluster may start together on an empty database: one of them creates it.
+  const app = await apps.createFirst({ name: 'dev' });
+  if (!app) return undefined;
   await mkdir(dataDir, { recursive: true });
   await writeFile(devAppFile(dataDir), JSON.stringify({ appKey: app.appKey, appSecret: app.appSecret }, null, 2) + '\n', {
     mode: 0o600,
