@@ -4,7 +4,7 @@ import type { AppRecord, AppRepository } from '../store.js';
 import { appColumns, appColumnValue, appFromRow, type AppField, type AppRow } from '../rows.js';
 
 /** Serializes "insert the first app" between servers; any constant no other lock of Parley's uses. */
-const FIRST_APP_LOCK = 0x70617266697273;
+const FIRST_APP_LOCK = 0x706172617070;
 
 export function postgresApps(pool: Pool): AppRepository {
   const fields = Object.keys(appColumns) as AppField[];
