@@ -26,7 +26,12 @@ export type BusEvent =
   | { kind: 'drop-user'; appKey: string; userId: string; reason: DropReason }
   | { kind: 'drop-session'; sessionId: string; reason: DropReason }
   /** `exceptSessionId`: the device that sent the message already has it. */
-  | { kind: 'inbox'; appKey: string; notices: InboxNotice[]; exceptSessionId?: string };
+  | { kind: 'inbox'; appKey: string; notices: InboxNotice[]; exceptSessionId?: string }
+  /**
+   * From the bus itself, never published: its event path was down and is back, so events published
+   * meanwhile by any node are lost. Listeners re-check what such events could have said.
+   */
+  | { kind: 'resync' };
 
 export interface PresenceRegistry {
   add(entry: SessionEntry): Promise<void>;

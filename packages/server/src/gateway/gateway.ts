@@ -289,8 +289,27 @@ export class Gateway {
           }
         }
         return;
+      case 'resync':
+        void this.resync().catch((err: unknown) => this.deps.logger.warn({ err }, 'could not re-check sessions after a bus outage'));
+        return;
     }
   };
+
+  /**
+   * After the bus lost events: every local device pulls, in case a notice was among them, and the
+   * users blocked or deactivated meanwhile are dropped. One user lookup at a time: this runs once
+   * per outage, and must not flood the store the moment it is back.
+   */
+  private async resync(): Promise<void> {
+    const now = this.deps.now();
+    for (const connections of [...this.byUser.values()]) {
+      const session = [...connections][0]?.session;
+      if (!session) continue;
+      for (const connection of connections) this.notifyInbox(connection, now);
+      const reason = await this.deps.sessions.standing(session.appKey, session.userId);
+      if (reason) for (const connection of this.localConnectionsOf(session.appKey, session.userId)) this.drop(connection, reason);
+    }
+  }
 
   private localConnectionsOf(appKey: string, userId: string): GatewayConnection[] {
     return [...(this.byUser.get(userKey(appKey, userId)) ?? [])];

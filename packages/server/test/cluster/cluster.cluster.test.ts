@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMClient, type Message } from '@parley/client';
 import { RawClient } from '../support/raw-client.js';
-import { restartRedis } from '../support/redis-restart.js';
+import { restartRedis, startRedis, stopRedis } from '../support/redis-restart.js';
 import { sendNumbered, type Ack } from '../support/sending-client.js';
 import { callServerApi } from '../support/server-api-client.js';
 import { SyncingClient } from '../support/syncing-client.js';
@@ -171,5 +171,17 @@ describe('cluster: failures', () => {
     expect(fromSender(henry, 'x-ivan')).toEqual(acks.map((a) => a.uid));
     // Presence heals: the node rewrites its sessions, so checkOnline from another node sees Henry again.
     await expect.poll(async () => (await api('user/checkOnline', { userId: 'x-henry' }, 2)).body.status, { timeout: 15_000, interval: 500 }).toBe('1');
+  });
+
+  it('Redis down while a user is blocked: once it is back, every node drops that user', async () => {
+    const devices = [await rawOn(1, 'x-judy', 'desktop'), await rawOn(2, 'x-judy', 'mobile')];
+    await stopRedis();
+    try {
+      // The block is stored; the event that would tell the other nodes is lost with Redis.
+      await api('user/block', { userId: 'x-judy', minute: 1 }, 0);
+    } finally {
+      await startRedis();
+    }
+    for (const device of devices) expect(await device.nextFrame((f) => f.type === 'DISCONNECT', 15_000)).toMatchObject({ status: 2 });
   });
 });

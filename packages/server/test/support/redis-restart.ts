@@ -38,18 +38,27 @@ async function waitUntil(condition: () => Promise<boolean>, what: string, timeou
 }
 
 /**
- * Restarts the shared test Redis on 127.0.0.1:6379, losing every key, as a crash of a Redis without
+ * Stops the shared test Redis on 127.0.0.1:6379, losing every key, as a crash of a Redis without
  * persistence would. It disturbs every test using that Redis at the time: run such tests apart.
- * Resolves once the new server answers PING.
  */
-export async function restartRedis(): Promise<void> {
+export async function stopRedis(): Promise<void> {
   // The server closes the connection as it stops, which redis-cli may report as an error.
   await run('redis-cli', ['-p', String(REDIS_PORT), 'shutdown', 'nosave']).catch(() => undefined);
   await waitUntil(async () => !(await portAnswers()), 'the old server did not stop', 5000);
+}
+
+/** Starts the shared test Redis again, empty; resolves once it answers PING. */
+export async function startRedis(): Promise<void> {
   await run('redis-server', REDIS_SERVER_ARGS);
   await waitUntil(
     () => run('redis-cli', ['-p', String(REDIS_PORT), 'ping']).then(({ stdout }) => stdout.trim() === 'PONG', () => false),
     'the new server did not answer',
     5000,
   );
+}
+
+/** Restarts the shared test Redis (see stopRedis). */
+export async function restartRedis(): Promise<void> {
+  await stopRedis();
+  await startRedis();
 }

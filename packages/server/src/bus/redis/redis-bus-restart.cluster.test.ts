@@ -72,6 +72,8 @@ describe('redis bus across a Redis restart', () => {
       }, 3000);
     }
     const flowingAfterMs = Date.now() - backAt;
+    // Each bus told its listener, once, that events may have been lost while it was away.
+    for (const seen of [seenByA, seenByB]) expect(seen.filter((e) => e.kind === 'resync')).toHaveLength(1);
 
     const marker = dropUser('once');
     await a.publish(marker);

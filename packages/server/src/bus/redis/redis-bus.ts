@@ -182,15 +182,29 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
   for (const [name, connection] of [['commands', client], ['events', subscriber]] as const) {
     connection.on('ready', () => logger.info({ context: `${name} connection` }, 'redis bus: reconnected'));
   }
+  const listeners = new Set<(event: BusEvent) => void>();
+  const deliver = (event: BusEvent): void => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        logger.error({ err: error, kind: event.kind }, 'redis bus: event listener failed');
+      }
+    }
+  };
+  // Every 'ready' after the first connect is a reconnect: whatever was published while this
+  // subscriber was away never reached it.
   subscriber.on('ready', () => {
-    subscribeEvents().catch((error: unknown) => {
-      // A connection without its subscription would look healthy and deliver nothing: retry on a new one.
-      warn('subscribe', error);
-      subscriber.disconnect(true);
-    });
+    subscribeEvents().then(
+      () => deliver({ kind: 'resync' }),
+      (error: unknown) => {
+        // A connection without its subscription would look healthy and deliver nothing: retry on a new one.
+        warn('subscribe', error);
+        subscriber.disconnect(true);
+      },
+    );
   });
 
-  const listeners = new Set<(event: BusEvent) => void>();
   let probeArrived: (() => void) | undefined;
   subscriber.on('message', (channel: string, message: string) => {
     if (channel === probeChannel) {
@@ -202,13 +216,7 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       warn('event', new Error(`ignored a malformed or unknown event: ${message.slice(0, 200)}`));
       return;
     }
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        logger.error({ err: error, kind: event.kind }, 'redis bus: event listener failed');
-      }
-    }
+    deliver(event);
   });
 
   const presence = redisPresence(client, keys, sessionTtlMs, warn);

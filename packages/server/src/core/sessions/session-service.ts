@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Bus, PlatformClass, SessionEntry } from '../../bus/bus.js';
+import type { Bus, DropReason, PlatformClass, SessionEntry } from '../../bus/bus.js';
 import type { AppService } from '../apps/app-service.js';
 import type { UserService } from '../users/user-service.js';
 import { verifyConnect, type ConnectRefusal } from '../tokens/token-verification.js';
@@ -67,5 +67,13 @@ export class SessionService {
 
   close(sessionId: string): Promise<void> {
     return this.bus.presence.remove(sessionId);
+  }
+
+  /** Why the user's sessions must end now (blocked or deactivated), or undefined when they may stay. */
+  async standing(appKey: string, userId: string): Promise<DropReason | undefined> {
+    const user = await this.users.get(appKey, userId);
+    if (!user) return undefined;
+    if (user.deactivated) return 'user-deactivated';
+    return user.blockedUntil > this.now() ? 'user-blocked' : undefined;
   }
 }
