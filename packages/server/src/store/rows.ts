@@ -1,4 +1,4 @@
-import type { AppRecord, GroupRecord, NewMessage, StoredConversationType, StoredMessage, UserRecord } from './store.js';
+import type { AppRecord, ConversationEntry, GroupRecord, InboxEntry, NewMessage, StoredConversationType, StoredMessage, UserRecord } from './store.js';
 
 /**
  * Rows as both backends read them (the shared migrations give them the same columns), and the
@@ -124,6 +124,25 @@ export function messageFromRow(row: MessageRow): StoredMessage {
     sentTime: row.sent_time,
     flags: row.flags,
     clientUniqueId: row.client_unique_id ?? undefined,
+  };
+}
+
+/** A pull's row: the inbox entry's columns, then the message's. */
+export type InboxRow = MessageRow & { cursor: number; direction: 1 | 2 };
+
+export function inboxEntryFromRow(row: InboxRow): InboxEntry {
+  return { cursor: row.cursor, direction: row.direction, message: messageFromRow(row) };
+}
+
+/** A conversation-list row: the conversation's columns (prefixed `c_`), then its last message's. */
+export type ConversationRow = MessageRow & { c_type: number; c_target: string; c_version: number };
+
+export function conversationFromRow(row: ConversationRow): ConversationEntry {
+  return {
+    conversationType: row.c_type as StoredConversationType,
+    targetId: row.c_target,
+    versionTime: row.c_version,
+    lastMessage: messageFromRow(row),
   };
 }
 

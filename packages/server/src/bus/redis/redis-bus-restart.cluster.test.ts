@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { restartRedis } from '../../../test/support/redis-restart.js';
 import type { Bus, BusEvent, SessionEntry } from '../bus.js';
 import { createRedisBus } from './redis-bus.js';
@@ -14,18 +14,8 @@ const MAX_RECONNECT_DELAY_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function eventually(check: () => Promise<void> | void, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(25);
-    }
-  }
-}
+/** Polls `check` until it stops throwing, or rethrows its last failure after `timeoutMs`. */
+const eventually = (check: () => Promise<void> | void, timeoutMs: number) => vi.waitFor(check, { timeout: timeoutMs, interval: 25 });
 
 function entry(sessionId: string): SessionEntry {
   return { sessionId, appKey: 'a', userId: 'u', platform: 'web', deviceId: sessionId, connectedAt: sessionId === 'sa' ? 1 : 2 };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Bus, BusEvent, SessionEntry } from '../bus.js';
 import { createRedisBus, type RedisBusOptions } from './redis-bus.js';
 
@@ -19,18 +19,7 @@ function entry(sessionId: string, overrides: Partial<SessionEntry> = {}): Sessio
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it stops throwing, or rethrows its last failure after `timeoutMs`. */
-async function eventually(check: () => Promise<void> | void, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(25);
-    }
-  }
-}
+const eventually = (check: () => Promise<void> | void, timeoutMs = 3000) => vi.waitFor(check, { timeout: timeoutMs, interval: 25 });
 
 async function elapsedMs(work: () => Promise<unknown>): Promise<number> {
   const start = Date.now();

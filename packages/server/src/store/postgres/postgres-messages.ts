@@ -1,15 +1,17 @@
 import type { Pool, PoolClient } from 'pg';
-import type {
-  AppendedMessage,
-  ConversationEntry,
-  InboxEntry,
-  MessageRepository,
-  NewMessage,
-  StoredConversationType,
-  StoredMessage,
-} from '../store.js';
+import type { AppendedMessage, MessageRepository, NewMessage, StoredMessage } from '../store.js';
 import { inTransaction } from './postgres-transaction.js';
-import { conversationTargetFor, messageFromRow, PERSISTED, stripDelivery, type MessageRow } from '../rows.js';
+import {
+  conversationFromRow,
+  conversationTargetFor,
+  inboxEntryFromRow,
+  messageFromRow,
+  PERSISTED,
+  stripDelivery,
+  type ConversationRow,
+  type InboxRow,
+  type MessageRow,
+} from '../rows.js';
 
 /** A new message with the row it got. */
 interface InsertedMessage {
@@ -28,12 +30,12 @@ export function postgresMessages(pool: Pool): MessageRepository {
   return {
     append: (messages) => inTransaction(pool, (client) => appendBatch(client, messages)),
     pullInbox: async (appKey, userId, afterCursor, limit) => {
-      const { rows } = await pool.query<MessageRow & { cursor: number; direction: 1 | 2 }>(
+      const { rows } = await pool.query<InboxRow>(
         `SELECT i.cursor AS cursor, i.direction AS direction, m.* FROM inbox i JOIN messages m ON m.seq = i.message_seq
          WHERE i.app_key = $1 AND i.user_id = $2 AND i.cursor > $3 ORDER BY i.cursor LIMIT $4`,
         [appKey, userId, afterCursor, limit],
       );
-      return rows.map((row): InboxEntry => ({ cursor: row.cursor, direction: row.direction, message: messageFromRow(row) }));
+      return rows.map(inboxEntryFromRow);
     },
     history: async (appKey, conversationKey, time, older, limit) => {
       const { rows } = await pool.query<MessageRow>(
@@ -47,21 +49,14 @@ export function postgresMessages(pool: Pool): MessageRepository {
       return rows.map(messageFromRow);
     },
     conversations: async (appKey, userId, before, limit) => {
-      const { rows } = await pool.query<MessageRow & { c_type: number; c_target: string; c_version: number }>(
+      const { rows } = await pool.query<ConversationRow>(
         `SELECT c.conversation_type AS c_type, c.target_id AS c_target, c.version_time AS c_version, m.*
          FROM conversations c JOIN messages m ON m.seq = c.last_message_seq
          WHERE c.app_key = $1 AND c.user_id = $2 AND ($3::bigint = 0 OR c.version_time < $3::bigint)
          ORDER BY c.version_time DESC LIMIT $4`,
         [appKey, userId, before, limit],
       );
-      return rows.map(
-        (row): ConversationEntry => ({
-          conversationType: row.c_type as StoredConversationType,
-          targetId: row.c_target,
-          versionTime: row.c_version,
-          lastMessage: messageFromRow(row),
-        }),
-      );
+      return rows.map(conversationFromRow);
     },
     purgeBefore: async (instant, limit) => {
       // One statement: the conversations that end in a purged message go with it, and inbox rows

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { ConversationEntry, InboxEntry, MessageRepository, StoredConversationType } from '../store.js';
-import { messageFromRow, PERSISTED, stripDelivery, type MessageRow } from '../rows.js';
+import type { MessageRepository } from '../store.js';
+import { conversationFromRow, inboxEntryFromRow, messageFromRow, PERSISTED, stripDelivery, type ConversationRow, type InboxRow, type MessageRow } from '../rows.js';
 import { InboxTail } from './inbox-tail.js';
 import type { MessageWriterThread } from './message-writer-thread.js';
 
@@ -45,20 +45,11 @@ export function sqliteMessages(db: Database.Database, writer: MessageWriterThrea
     },
     pullInbox: async (appKey, userId, afterCursor, limit) =>
       tail.read(appKey, userId, afterCursor, limit) ??
-      (pull.all(appKey, userId, afterCursor, limit) as (MessageRow & { cursor: number; direction: 1 | 2 })[]).map(
-        (row): InboxEntry => ({ cursor: row.cursor, direction: row.direction, message: messageFromRow(row) }),
-      ),
+      (pull.all(appKey, userId, afterCursor, limit) as InboxRow[]).map(inboxEntryFromRow),
     history: async (appKey, conversationKey, time, isOlder, limit) =>
       ((isOlder ? older : newer).all(appKey, conversationKey, time, limit) as MessageRow[]).map(messageFromRow),
     conversations: async (appKey, userId, before, limit) =>
-      (conversations.all({ appKey, userId, before, limit }) as (MessageRow & { c_type: number; c_target: string; c_version: number })[]).map(
-        (row): ConversationEntry => ({
-          conversationType: row.c_type as StoredConversationType,
-          targetId: row.c_target,
-          versionTime: row.c_version,
-          lastMessage: messageFromRow(row),
-        }),
-      ),
+      (conversations.all({ appKey, userId, before, limit }) as ConversationRow[]).map(conversationFromRow),
     purgeBefore: async (instant, limit) => {
       const purged = await writer.purgeBefore(instant, limit);
       // Rare and wholesale: start the tails over rather than find the purged entries in them.
