@@ -4,6 +4,7 @@ import type { AppService } from '../apps/app-service.js';
 import type { UserService } from '../users/user-service.js';
 import { verifyConnect, type ConnectRefusal } from '../tokens/token-verification.js';
 import { admitDevice } from './device-policy.js';
+import { barredReason } from '../users/user-standing.js';
 
 export interface ConnectRequest {
   appKey: string;
@@ -72,8 +73,6 @@ export class SessionService {
   /** Why the user's sessions must end now (blocked or deactivated), or undefined when they may stay. */
   async standing(appKey: string, userId: string): Promise<DropReason | undefined> {
     const user = await this.users.get(appKey, userId);
-    if (!user) return undefined;
-    if (user.deactivated) return 'user-deactivated';
-    return user.blockedUntil > this.now() ? 'user-blocked' : undefined;
+    return user ? barredReason(user, this.now()) : undefined;
   }
 }

@@ -2,6 +2,7 @@ import type { AppRecord, UserRecord } from '../../store/store.js';
 import { hasValidMac, parseToken, type TokenClaims } from './token.js';
 import { tokenKeyOf } from '../apps/app-keys.js';
 import { isOriginAllowed } from '../apps/safe-domains.js';
+import { barredReason } from '../users/user-standing.js';
 
 /**
  * Why a connect is refused, in the order the checks run. The gateway turns each into its CONNACK
@@ -47,8 +48,8 @@ export async function verifyConnect(facts: ConnectFacts): Promise<ConnectVerdict
   const user = await facts.lookupUser(app.appKey, claims.userId);
   if (user) {
     if (claims.issuedAt < user.tokensValidAfter) return refuse('token-expired');
-    if (user.deactivated) return refuse('user-deactivated');
-    if (user.blockedUntil > now) return refuse('user-blocked');
+    const barred = barredReason(user, now);
+    if (barred) return refuse(barred);
   }
   return { ok: true, claims };
 }
