@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { NewMessage } from '../store.js';
 import type { WrittenMessage } from './message-writer.js';
@@ -40,7 +39,8 @@ export class MessageWriterThread {
     const threads = [this.checkpointer, this.worker].filter((t) => t !== undefined);
     this.worker = this.checkpointer = undefined;
     for (const thread of threads) {
-      const exited = once(thread, 'exit');
+      // Only the exit counts: a thread failing as it closes still ends (its error has a listener).
+      const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
       thread.postMessage({ kind: 'close' } satisfies WriterRequest);
       await exited;
     }
@@ -65,7 +65,7 @@ export class MessageWriterThread {
       if (reply.ok) waiter.resolve(reply.result as never);
       else waiter.reject(new Error(reply.error));
     });
-    worker.on('error', (error) => this.lost(worker, error));
+    worker.on('error', (error: unknown) => this.lost(worker, new Error(`the message writer thread failed: ${describe(error)}`)));
     worker.on('exit', (code) => this.lost(worker, new Error(`the message writer thread exited (code ${code})`)));
     this.worker = worker;
     return worker;
@@ -83,10 +83,20 @@ export class MessageWriterThread {
   }
 
   private lost(worker: Worker, error: Error): void {
-    if (this.worker === worker) this.worker = undefined;
+    // A thread reports its end twice ('error', then 'exit'); by the second, a new thread may be
+    // serving writes that are not this one's to fail.
+    if (this.worker !== worker) return;
+    this.worker = undefined;
     for (const waiter of this.waiting.values()) waiter.reject(error);
     this.waiting.clear();
   }
+}
+
+/** A thread's uncaught error arrives cloned: a SqliteError, for one, as a bare `{ code }` object. */
+function describe(error: unknown): string {
+  if (error instanceof Error && error.message) return error.message;
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : String(error);
 }
 
 function workerFile(name: string): URL {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describeStoreContract, privateMessage } from '../../../test/support/store-contract.js';
+import { MessageWriterThread } from './message-writer-thread.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-sqlite-'));
@@ -57,6 +58,17 @@ describe('sqlite store: writer thread and inbox tail', () => {
       expect(await store.messages.pullInbox('k', 'carol', 0, 10)).toHaveLength(1);
     } finally {
       await store.close();
+    }
+  });
+
+  it('fails the writes waiting on a writer thread that dies, with its error, and does not hang the next', async () => {
+    // A directory is no database file: the thread dies opening it.
+    const writer = new MessageWriterThread(dir);
+    try {
+      await expect(writer.append([privateMessage('k', 'alice', 'bob', 1000)])).rejects.toThrow(/message writer thread failed: SQLITE_CANTOPEN/);
+      await expect(writer.append([privateMessage('k', 'alice', 'bob', 1001)])).rejects.toThrow(/message writer thread failed: SQLITE_CANTOPEN/);
+    } finally {
+      await writer.close();
     }
   });
 });
