@@ -4,6 +4,16 @@ import type { DownStreamMessage, PayloadName } from './proto/messages.js';
 import { decodeClientFrame, decodeServerFrame, encodeClientFrame, encodeServerFrame } from './rmtp/codec.js';
 import { FrameDecodeError } from './rmtp/errors.js';
 import type { ClientFrame, ServerFrame } from './rmtp/frames.js';
+import type { NativeConnectFrame } from './native/connect-frame.js';
+import { NativeDeframer, fromNativeWire, toNativeWire } from './native/framing.js';
+import {
+  decodeNativeClientFrame,
+  decodeNativeServerFrame,
+  encodeNativeClientFrame,
+  encodeNativeServerFrame,
+  type NativeClientFrame,
+  type NativeServerFrame,
+} from './native/native-codec.js';
 
 // A call that takes longer than this on inputs of a few KiB would mean a decoder loops or backtracks.
 const SLOW_CALL_MS = 50;
@@ -78,6 +88,44 @@ function fuzzServerDecoder(input: Uint8Array): void {
   if (!sameBytes(encodeServerFrame(decodeServerFrame(encoded)), encoded)) expect.fail(`unstable: ${String(input)}`);
 }
 
+function fuzzNativeClientDecoder(input: Uint8Array): void {
+  const frame = expectOnly(FrameDecodeError, () => decodeNativeClientFrame(input)) as NativeClientFrame | undefined;
+  if (!frame) return;
+  const encoded = encodeNativeClientFrame(frame);
+  if (!sameBytes(encodeNativeClientFrame(decodeNativeClientFrame(encoded)), encoded)) expect.fail(`unstable: ${String(input)}`);
+}
+
+function fuzzNativeServerDecoder(input: Uint8Array): void {
+  const frame = expectOnly(FrameDecodeError, () => decodeNativeServerFrame(input)) as NativeServerFrame | undefined;
+  if (!frame) return;
+  const encoded = encodeNativeServerFrame(frame);
+  if (!sameBytes(encodeNativeServerFrame(decodeNativeServerFrame(encoded)), encoded)) expect.fail(`unstable: ${String(input)}`);
+}
+
+/**
+ * Feeds `stream` to a deframer in random chunks and decodes whatever it yields. Each frame takes at
+ * least 3 bytes, so more frames than bytes would mean a loop that does not consume its input.
+ */
+function fuzzDeframer(stream: Uint8Array, maxFrameBytes: number): void {
+  const deframer = new NativeDeframer({ maxFrameBytes });
+  let frames = 0;
+  try {
+    for (let offset = 0; offset < stream.length; ) {
+      const size = 1 + randomInt(random() < 0.5 ? 8 : 512);
+      deframer.push(stream.subarray(offset, offset + size));
+      offset += size;
+      for (let frame = deframer.read(); frame; frame = deframer.read()) {
+        frames += 1;
+        if (frames > stream.length) expect.fail('the deframer yields frames without consuming bytes');
+        fuzzNativeClientDecoder(frame);
+        fuzzNativeServerDecoder(frame);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof FrameDecodeError)) throw error;
+  }
+}
+
 function fuzzPayloadDecoder(name: PayloadName, input: Uint8Array): void {
   expectOnly(PayloadDecodeError, () => decodePayload(name, input));
 }
@@ -136,6 +184,63 @@ const sampleServerFrames = [
 ];
 
 const allFrames = [...sampleClientFrames, ...sampleServerFrames];
+
+const nativeConnect: NativeConnectFrame = {
+  type: 'CONNECT',
+  header: { dup: false, qos: 2, retain: false },
+  keepAliveSeconds: 10,
+  clientId: 'RongCloud',
+  appKey: 'parleyappkey',
+  token: 'tok-alice@',
+  platform: 'desktop',
+  isReconnect: true,
+  refuseIfTaken: true,
+  willTopic: 'RongIMPCClient',
+  willMessage: 'PC--5.46.1',
+  sdkVersion: '5.46.1',
+  baggage: 'baggage:cid=1',
+};
+
+const sampleNativeFrames = [
+  encodeNativeClientFrame(nativeConnect),
+  encodeNativeClientFrame({ type: 'PUBLISH', header: { qos: 1 }, topic: 'ppMsgP', targetId: 'bob', messageId: 1, payload }),
+  encodeNativeClientFrame({ type: 'QUERY', header: { qos: 1 }, topic: 'pullMsg', targetId: 'alice', messageId: 2, payload }),
+  encodeNativeClientFrame({ type: 'PUBACK', messageId: 3 }),
+  encodeNativeClientFrame({ type: 'PINGREQ' }),
+  encodeNativeServerFrame({ type: 'CONNACK', status: 0, session: { userId: 'alice', sessionId: 'sess', timestamp: 1_712_345_678_901 } }),
+  encodeNativeServerFrame({ type: 'PUBLISH', date: 1_712_345_678, topic: 's_ntf', targetId: 'alice', messageId: 0, payload }),
+  encodeNativeServerFrame({ type: 'PUBACK', messageId: 1, date: 1_712_345_678, status: 0, millis: 901, messageUId: 'C3L9-8H2K-0QJA-1234' }),
+  encodeNativeServerFrame({ type: 'QUERYACK', header: { qos: 1 }, messageId: 2, date: 1_712_345_678, status: 0, payload }),
+  encodeNativeServerFrame({ type: 'DISCONNECT', status: 1 }),
+];
+const nativeFirstBytes = sampleNativeFrames.map((frame) => frame[0] ?? 0);
+const isSignedType = (type: number): boolean => type === 3 || type === 5;
+// The samples in their WebSocket layout, signatures dropped.
+const nativePlainFrames = sampleNativeFrames.map((frame) => fromNativeWire(frame, isSignedType));
+
+/**
+ * Noise in a valid envelope, mostly under a valid signature, so that the field parsers see it:
+ * damaged samples half the time, random bytes otherwise.
+ */
+function randomNativeFrame(): Uint8Array {
+  let plain: Uint8Array;
+  if (random() < 0.5) {
+    plain = flipBits(pick(nativePlainFrames));
+  } else {
+    plain = randomBytes(1 + (random() < 0.9 ? randomInt(64) : randomInt(2048)));
+    plain[0] = random() < 0.8 ? pick(nativeFirstBytes) : randomInt(256);
+  }
+  return toNativeWire(plain, random() < 0.9 ? isSignedType((plain[0] ?? 0) >> 4) : random() < 0.5);
+}
+
+function concatenate(parts: Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  parts.reduce((offset, part) => {
+    whole.set(part, offset);
+    return offset + part.length;
+  }, 0);
+  return whole;
+}
 const firstBytes = allFrames.map((frame) => frame[0] ?? 0);
 
 describe('fuzzing the decoders', () => {
@@ -178,6 +283,55 @@ describe('fuzzing the decoders', () => {
     }
     for (const [name, bytes] of samplePayloads) {
       for (let round = 0; round < 500; round += 1) fuzzPayloadDecoder(name, flipBits(bytes));
+    }
+  });
+
+  it('never took long over a single call', () => {
+    expect(slowest).toBeLessThan(SLOW_CALL_MS);
+  });
+});
+
+describe('fuzzing the native (TCP) codec', () => {
+  it('survives random buffers', () => {
+    for (let round = 0; round < 5_000; round += 1) {
+      const input = randomBytes(random() < 0.95 ? randomInt(64) : randomInt(4096));
+      if (input.length > 0 && random() < 0.5) input[0] = pick(nativeFirstBytes);
+      fuzzNativeClientDecoder(input);
+      fuzzNativeServerDecoder(input);
+    }
+  });
+
+  it('survives random bodies in valid envelopes', () => {
+    for (let round = 0; round < 5_000; round += 1) {
+      const input = randomNativeFrame();
+      fuzzNativeClientDecoder(input);
+      fuzzNativeServerDecoder(input);
+    }
+  });
+
+  it('survives every truncation and bit flips of valid frames', () => {
+    for (const frame of sampleNativeFrames) {
+      for (const input of truncations(frame)) {
+        fuzzNativeClientDecoder(input);
+        fuzzNativeServerDecoder(input);
+      }
+      for (let round = 0; round < 500; round += 1) {
+        const input = flipBits(frame);
+        fuzzNativeClientDecoder(input);
+        fuzzNativeServerDecoder(input);
+      }
+    }
+  });
+
+  it('deframes random, damaged and oversized streams without a crash or a hang', () => {
+    for (let round = 0; round < 300; round += 1) {
+      const frames = Array.from({ length: 1 + randomInt(20) }, () => (random() < 0.5 ? pick(sampleNativeFrames) : randomNativeFrame()));
+      const stream = concatenate(frames);
+      fuzzDeframer(stream, 1 << 20);
+      fuzzDeframer(flipBits(stream), 1 << 20);
+      // Small limits make some of the valid frames oversized.
+      fuzzDeframer(stream, 3 + randomInt(512));
+      fuzzDeframer(randomBytes(randomInt(4096)), 1 << 20);
     }
   });
 

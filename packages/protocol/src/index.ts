@@ -27,3 +27,14 @@ export { FrameDecodeError, FrameEncodeError, type FrameDecodeErrorReason } from 
 export * from './rmtp/frames.js';
 export { MessageIdSequence, nextMessageId } from './rmtp/message-id.js';
 export { splitTimestamp } from './rmtp/time.js';
+
+export type { NativeConnectFrame } from './native/connect-frame.js';
+export { DEFAULT_MAX_NATIVE_FRAME_BYTES, NativeDeframer, type NativeDeframerOptions } from './native/framing.js';
+export {
+  decodeNativeClientFrame,
+  decodeNativeServerFrame,
+  encodeNativeClientFrame,
+  encodeNativeServerFrame,
+  type NativeClientFrame,
+  type NativeServerFrame,
+} from './native/native-codec.js';

@@ -39,6 +39,15 @@ export class FrameWriter {
     return this;
   }
 
+  /** The native stack writes the CONNECT keepalive in host order, which is little-endian on every target. */
+  u16LittleEndian(value: number, field: string): this {
+    checkUnsigned(value, MAX_U16, field);
+    this.reserve(2);
+    this.view.setUint16(this.length, value, true);
+    this.length += 2;
+    return this;
+  }
+
   u32(value: number, field: string): this {
     checkUnsigned(value, MAX_U32, field);
     this.reserve(4);
@@ -120,6 +129,13 @@ export class FrameReader {
   u16(field: string): number {
     this.need(2, field);
     const value = this.view.getUint16(this.offset);
+    this.offset += 2;
+    return value;
+  }
+
+  u16LittleEndian(field: string): number {
+    this.need(2, field);
+    const value = this.view.getUint16(this.offset, true);
     this.offset += 2;
     return value;
   }

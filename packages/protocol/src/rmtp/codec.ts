@@ -41,7 +41,7 @@ export function encodeClientFrame(frame: FrameInput<ClientFrame>): Uint8Array {
       if (!CLIENT_PLATFORMS.includes(frame.platform)) {
         throw new FrameEncodeError(`platform must be one of ${CLIENT_PLATFORMS.join(', ')}`);
       }
-      return start(FrameType.CONNECT, frame.header, sizeHint(frame.clientId, frame.appKey, frame.token))
+      return startFrame(FrameType.CONNECT, frame.header, sizeHint(frame.clientId, frame.appKey, frame.token))
         .string(PROTOCOL_NAME, 'protocol name')
         .u8(PROTOCOL_VERSION, 'protocol version')
         .u8(flags, 'connect flags')
@@ -54,7 +54,7 @@ export function encodeClientFrame(frame: FrameInput<ClientFrame>): Uint8Array {
     }
     case 'PUBLISH':
     case 'QUERY':
-      return start(FrameType[frame.type], frame.header, sizeHint(frame.topic, frame.targetId, frame.payload))
+      return startFrame(FrameType[frame.type], frame.header, sizeHint(frame.topic, frame.targetId, frame.payload))
         .string(frame.topic, 'topic')
         .string(frame.targetId, 'targetId')
         .u16(frame.messageId, 'messageId')
@@ -62,9 +62,9 @@ export function encodeClientFrame(frame: FrameInput<ClientFrame>): Uint8Array {
         .finish();
     case 'PUBACK':
     case 'QUERYCON':
-      return start(FrameType[frame.type], frame.header).u16(frame.messageId, 'messageId').finish();
+      return startFrame(FrameType[frame.type], frame.header).u16(frame.messageId, 'messageId').finish();
     case 'PINGREQ':
-      return start(FrameType.PINGREQ, frame.header).finish();
+      return startFrame(FrameType.PINGREQ, frame.header).finish();
     case 'DISCONNECT':
       return encodeDisconnect(frame.header, frame.status);
     default:
@@ -80,7 +80,7 @@ export function encodeServerFrame(frame: FrameInput<ServerFrame>): Uint8Array {
       if ((frame.status === 0) !== (session !== undefined)) {
         throw new FrameEncodeError('a CONNACK carries a session exactly when its status is 0');
       }
-      const writer = start(FrameType.CONNACK, frame.header, sizeHint(session?.userId, session?.sessionId))
+      const writer = startFrame(FrameType.CONNACK, frame.header, sizeHint(session?.userId, session?.sessionId))
         .u8(RESERVED_BYTE, 'reserved byte')
         .u8(frame.status, 'status');
       if (session) {
@@ -92,7 +92,7 @@ export function encodeServerFrame(frame: FrameInput<ServerFrame>): Uint8Array {
       return writer.finish();
     }
     case 'PUBLISH':
-      return start(FrameType.PUBLISH, frame.header, sizeHint(frame.topic, frame.targetId, frame.payload))
+      return startFrame(FrameType.PUBLISH, frame.header, sizeHint(frame.topic, frame.targetId, frame.payload))
         .u32(frame.date, 'date')
         .string(frame.topic, 'topic')
         .string(frame.targetId, 'targetId')
@@ -100,7 +100,7 @@ export function encodeServerFrame(frame: FrameInput<ServerFrame>): Uint8Array {
         .bytes(frame.payload, 'payload')
         .finish();
     case 'PUBACK':
-      return start(FrameType.PUBACK, frame.header, sizeHint(frame.messageUId))
+      return startFrame(FrameType.PUBACK, frame.header, sizeHint(frame.messageUId))
         .u16(frame.messageId, 'messageId')
         .u32(frame.date, 'date')
         .u16(frame.status, 'status')
@@ -108,14 +108,14 @@ export function encodeServerFrame(frame: FrameInput<ServerFrame>): Uint8Array {
         .string(frame.messageUId, 'messageUId')
         .finish();
     case 'QUERYACK':
-      return start(FrameType.QUERYACK, frame.header, sizeHint(frame.payload))
+      return startFrame(FrameType.QUERYACK, frame.header, sizeHint(frame.payload))
         .u16(frame.messageId, 'messageId')
         .u32(frame.date, 'date')
         .u16(frame.status, 'status')
         .bytes(frame.payload, 'payload')
         .finish();
     case 'PINGRESP':
-      return start(FrameType.PINGRESP, frame.header).finish();
+      return startFrame(FrameType.PINGRESP, frame.header).finish();
     case 'DISCONNECT':
       return encodeDisconnect(frame.header, frame.status);
     default:
@@ -238,7 +238,8 @@ export function decodeServerFrame(data: Uint8Array | ArrayBuffer): ServerFrame {
   }
 }
 
-function start(type: number, header: Partial<FrameHeader> | undefined, variableSize = 0): FrameWriter {
+/** A writer that holds the fixed header; exported for the native codec's CONNECT. */
+export function startFrame(type: number, header: Partial<FrameHeader> | undefined, variableSize = 0): FrameWriter {
   const qos = header?.qos ?? 0;
   if (qos !== 0 && qos !== 1 && qos !== 2) throw new FrameEncodeError(`qos must be 0, 1 or 2, got ${String(qos)}`);
   const flags = (header?.dup ? 0x08 : 0) | (qos << 1) | (header?.retain ? 0x01 : 0);
@@ -246,10 +247,11 @@ function start(type: number, header: Partial<FrameHeader> | undefined, variableS
 }
 
 function encodeDisconnect(header: Partial<FrameHeader> | undefined, status: number): Uint8Array {
-  return start(FrameType.DISCONNECT, header).u8(RESERVED_BYTE, 'reserved byte').u8(status, 'status').finish();
+  return startFrame(FrameType.DISCONNECT, header).u8(RESERVED_BYTE, 'reserved byte').u8(status, 'status').finish();
 }
 
-function readFixedHeader(reader: FrameReader): { type: number; header: FrameHeader } {
+/** Reads the first byte; exported for the native codec's CONNECT. */
+export function readFixedHeader(reader: FrameReader): { type: number; header: FrameHeader } {
   if (reader.remaining === 0) throw new FrameDecodeError('empty', 'an empty message is not a frame');
   const first = reader.u8('fixed header');
   const qos = (first >> 1) & 0x03;

@@ -16,7 +16,15 @@ export type FrameDecodeErrorReason =
   /** A CONNECT platform outside web, desktop, mobile, server. */
   | 'invalid-platform'
   /** A number that does not fit a JS number exactly (a u64 above 2^53 - 1). */
-  | 'value-out-of-range';
+  | 'value-out-of-range'
+  /** Native (TCP) framing: the byte after the fixed header is not the header XOR the length bytes. */
+  | 'bad-check-byte'
+  /** Native framing: the remaining length is not a minimal MQTT varint of at most 4 bytes. */
+  | 'invalid-length'
+  /** Native framing: a frame announces more bytes than the reader accepts. */
+  | 'frame-too-large'
+  /** Native framing: a PUBLISH or QUERY whose signature is not the MD5 slice of its body. */
+  | 'bad-signature';
 
 /** The only error the frame decoders throw; `reason` is for code, `message` for people. */
 export class FrameDecodeError extends Error {
