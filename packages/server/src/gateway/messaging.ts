@@ -10,6 +10,7 @@ import {
 import { Counter, type Registry } from 'prom-client';
 import type { SessionEntry } from '../bus/bus.js';
 import type { MessageService } from '../core/messaging/message-service.js';
+import { PAGE_CONTENT_BUDGET_BYTES, pageBytesOf, prefixWithin } from '../core/messaging/page-budget.js';
 import type { StoredConversationType } from '../store/store.js';
 import { toDownStream } from './down-stream.js';
 import type { QueryHandler } from './queries.js';
@@ -85,16 +86,17 @@ export function messagingQueries(messages: MessageService): Readonly<Record<stri
       const query = decodePayload('RelationQryInput', request);
       const count = clamp(query.count || CONVERSATIONS_DEFAULT_COUNT, 1, CONVERSATIONS_MAX_COUNT);
       const list = await messages.conversations(session.appKey, session.userId, query.startTime ?? 0, count + 1);
+      const page = prefixWithin(list.slice(0, count), (c) => pageBytesOf(c.lastMessage), PAGE_CONTENT_BUDGET_BYTES);
       return {
         status: AckStatus.SUCCESS,
         payload: encodePayload('RelationsOutput', {
-          info: list.slice(0, count).map((c) => ({
+          info: page.map((c) => ({
             type: c.conversationType,
             userId: c.targetId,
             msg: toDownStream(c.lastMessage, session.userId),
             versionTime: c.versionTime,
           })),
-          isFinished: list.length <= count,
+          isFinished: list.length <= page.length,
         }),
       };
     },
@@ -107,14 +109,16 @@ export function messagingQueries(messages: MessageService): Readonly<Record<stri
       const older = (query.order ?? 0) === 0;
       const count = clamp(query.count || HISTORY_DEFAULT_COUNT, 1, HISTORY_MAX_COUNT);
       const time = query.time || (older ? now + 60_000 : 0);
-      const found = await messages.history(session.appKey, session.userId, type, query.targetId ?? '', time, older, count + 1);
-      const page = found.slice(0, count);
+      const result = await messages.history(session.appKey, session.userId, type, query.targetId ?? '', time, older, count + 1);
+      if (!result.ok) return { status: result.status };
+      const found = result.messages;
+      const page = prefixWithin(found.slice(0, count), pageBytesOf, PAGE_CONTENT_BUDGET_BYTES);
       return {
         status: AckStatus.SUCCESS,
         payload: encodePayload('HistoryMsgOuput', {
           list: page.map((m) => toDownStream(m, session.userId)),
           syncTime: page.at(-1)?.sentTime ?? time,
-          hasMsg: found.length > count ? 1 : 0,
+          hasMsg: found.length > page.length ? 1 : 0,
         }),
       };
     };

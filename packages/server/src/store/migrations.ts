@@ -126,4 +126,32 @@ export const migrations: Migration[] = [
     name: 'purge finds conversations by their last message',
     statements: () => [`CREATE INDEX conversations_last_message ON conversations (last_message_seq)`],
   },
+  {
+    version: 5,
+    name: 'group membership periods, which bound what a member reads of a group history',
+    statements: (d) => [
+      // A serial id rather than (…, joined_at) as the key: it orders periods as they were opened
+      // even when nodes' clocks disagree, and a join, quit and re-join in one millisecond still fit.
+      // Periods go with their group (dismiss); quitting only closes them.
+      `CREATE TABLE group_member_periods (
+        id ${d.serial},
+        app_key TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        joined_at ${d.bigint} NOT NULL,
+        left_at ${d.bigint},
+        FOREIGN KEY (app_key, group_id) REFERENCES chat_groups (app_key, group_id) ON DELETE CASCADE
+      )`,
+      `CREATE INDEX group_member_periods_user ON group_member_periods (app_key, group_id, user_id, id)`,
+      // Today's members keep the history sent since they joined.
+      `INSERT INTO group_member_periods (app_key, group_id, user_id, joined_at, left_at)
+       SELECT app_key, group_id, user_id, joined_at, NULL FROM group_members`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'the development app is recorded, not guessed',
+    // Older stores get it from dev-app.json at the next start (core/apps/dev-app.ts).
+    statements: () => [`ALTER TABLE apps ADD COLUMN development INTEGER NOT NULL DEFAULT 0`],
+  },
 ];

@@ -1,4 +1,15 @@
-import type { AppRecord, ConversationEntry, GroupRecord, InboxEntry, NewMessage, StoredConversationType, StoredMessage, UserRecord } from './store.js';
+import type {
+  AppRecord,
+  ConversationEntry,
+  GroupRecord,
+  InboxEntry,
+  MembershipPeriod,
+  NewMessage,
+  SentTimeWindow,
+  StoredConversationType,
+  StoredMessage,
+  UserRecord,
+} from './store.js';
 
 /**
  * Rows as both backends read them (the shared migrations give them the same columns), and the
@@ -22,6 +33,7 @@ export interface AppRow {
   safe_domains: string;
   signature_mode: string;
   api_rate_limit: number;
+  development: number;
   created_at: number;
   updated_at: number;
 }
@@ -36,6 +48,7 @@ export const appColumns: Record<AppField, keyof AppRow> = {
   safeDomains: 'safe_domains',
   signatureMode: 'signature_mode',
   apiRateLimit: 'api_rate_limit',
+  development: 'development',
   createdAt: 'created_at',
   updatedAt: 'updated_at',
 };
@@ -52,12 +65,14 @@ export function appFromRow(row: AppRow): AppRecord {
     safeDomains: JSON.parse(row.safe_domains) as string[],
     signatureMode: row.signature_mode as AppRecord['signatureMode'],
     apiRateLimit: row.api_rate_limit,
+    development: row.development !== 0,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
 export function appColumnValue(field: AppField, value: unknown): unknown {
+  if (field === 'development') return value ? 1 : 0;
   return field === 'safeDomains' ? JSON.stringify(value) : value;
 }
 
@@ -94,6 +109,20 @@ export interface GroupRow {
 
 export function groupFromRow(row: GroupRow): GroupRecord {
   return { appKey: row.app_key, groupId: row.group_id, name: row.name, createdAt: row.created_at };
+}
+
+export interface PeriodRow {
+  joined_at: number;
+  left_at: number | null;
+}
+
+export function periodFromRow(row: PeriodRow): MembershipPeriod {
+  return { joinedAt: row.joined_at, leftAt: row.left_at ?? undefined };
+}
+
+/** A history window as two bounds a query can always bind: sent_time >= from AND sent_time < to. */
+export function windowBounds(window: SentTimeWindow | undefined): [from: number, to: number] {
+  return [window?.from ?? 0, window?.to ?? Number.MAX_SAFE_INTEGER];
 }
 
 export interface MessageRow {

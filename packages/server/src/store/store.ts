@@ -23,6 +23,8 @@ export interface AppRecord {
   signatureMode: SignatureMode;
   /** Server API calls per second for this app. */
   apiRateLimit: number;
+  /** The app the first start created, which the demo signs users into (core/apps/dev-app.ts). */
+  development: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -86,12 +88,37 @@ export interface GroupRecord {
   createdAt: number;
 }
 
+/** A stretch of time a user was a member of a group: from `joinedAt` (inclusive) to `leftAt` (exclusive), ms. */
+export interface MembershipPeriod {
+  joinedAt: number;
+  /** Undefined while the user is still a member. */
+  leftAt: number | undefined;
+}
+
+/**
+ * Membership periods kept per (app, group, user); past it, opening one drops the oldest. So a user
+ * added and removed in a loop cannot grow the table, or the history read (a query per period),
+ * without bound. The oldest go first because they cover the oldest messages, the ones retention
+ * purges first; dropping a period only ever takes history away from the user, never grants it.
+ */
+export const MEMBERSHIP_PERIODS_KEPT = 20;
+
 export interface GroupRepository {
-  /** Creates the group if needed (keeping an existing name unless one is given) and adds members. */
+  /**
+   * Creates the group if needed (keeping an existing name unless one is given) and adds members.
+   * Each user who was not a member gets a membership period opened at `now`.
+   */
   addMembers(appKey: string, groupId: string, name: string | undefined, userIds: string[], now: number): Promise<void>;
-  removeMembers(appKey: string, groupId: string, userIds: string[]): Promise<void>;
-  /** Deletes the group and its memberships; false when there was no such group. */
+  /** Removes members, closing their open membership period at `now`; non-members are ignored. */
+  removeMembers(appKey: string, groupId: string, userIds: string[], now: number): Promise<void>;
+  /**
+   * Deletes the group with its memberships and every membership period, so that nobody reads its
+   * history any more and a group re-created under the same id starts from nothing; false when there
+   * was no such group.
+   */
   dismiss(appKey: string, groupId: string): Promise<boolean>;
+  /** The user's membership periods in the group, in the order they were opened; at most MEMBERSHIP_PERIODS_KEPT. */
+  periods(appKey: string, groupId: string, userId: string): Promise<MembershipPeriod[]>;
   get(appKey: string, groupId: string): Promise<GroupRecord | undefined>;
   /** Member ids, ordered; empty for an unknown group. */
   members(appKey: string, groupId: string): Promise<string[]>;
@@ -148,6 +175,12 @@ export interface ConversationEntry {
   lastMessage: StoredMessage;
 }
 
+/** Sent times from `from` (inclusive) to `to` (exclusive; no upper bound when undefined), ms. */
+export interface SentTimeWindow {
+  from: number;
+  to: number | undefined;
+}
+
 export interface MessageRepository {
   /**
    * Stores messages with their inbox entries and conversation updates, all in one transaction,
@@ -158,9 +191,9 @@ export interface MessageRepository {
   pullInbox(appKey: string, userId: string, afterCursor: number, limit: number): Promise<InboxEntry[]>;
   /**
    * Persisted messages of one conversation. `older`: sent before `time`, newest first;
-   * otherwise sent after `time`, oldest first.
+   * otherwise sent after `time`, oldest first. A `window` further limits them to its sent times.
    */
-  history(appKey: string, conversationKey: string, time: number, older: boolean, limit: number): Promise<StoredMessage[]>;
+  history(appKey: string, conversationKey: string, time: number, older: boolean, limit: number, window?: SentTimeWindow): Promise<StoredMessage[]>;
   /** The user's conversations changed before `before` (0 = no bound), most recent first. */
   conversations(appKey: string, userId: string, before: number, limit: number): Promise<ConversationEntry[]>;
   /** Deletes at most `limit` messages sent before `instant`, with their inbox rows; returns how many. */

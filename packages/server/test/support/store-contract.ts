@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { conversationKey } from '../../src/core/messaging/conversation-key.js';
 import { newMessageUid } from '../../src/core/messaging/message-uid.js';
-import type { AppendedMessage, AppRecord, ConversationEntry, NewMessage, Store, StoredMessage } from '../../src/store/store.js';
+import { migrations, type Dialect } from '../../src/store/migrations.js';
+import { MEMBERSHIP_PERIODS_KEPT, type AppendedMessage, type AppRecord, type ConversationEntry, type NewMessage, type Store, type StoredMessage } from '../../src/store/store.js';
 
 /**
  * The behaviour every Store backend must show. Each backend's test file calls this with a factory
@@ -28,6 +29,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
       safeDomains: ['example.com'],
       signatureMode: 'compatible',
       apiRateLimit: 100,
+      development: false,
       createdAt: 1,
       updatedAt: 1,
     });
@@ -121,9 +123,9 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
 
       it('removes only the given members, ignores non-members, and keeps the group', async () => {
         await store.groups.addMembers('a1', 'g1', 'G', ['alice', 'bob', 'carol'], 10);
-        await store.groups.removeMembers('a1', 'g1', ['bob', 'nobody']);
+        await store.groups.removeMembers('a1', 'g1', ['bob', 'nobody'], 20);
         expect(await store.groups.members('a1', 'g1')).toEqual(['alice', 'carol']);
-        await store.groups.removeMembers('a1', 'g1', ['alice', 'carol']);
+        await store.groups.removeMembers('a1', 'g1', ['alice', 'carol'], 30);
         expect(await store.groups.members('a1', 'g1')).toEqual([]);
         expect(await store.groups.get('a1', 'g1')).toMatchObject({ groupId: 'g1', name: 'G' });
       });
@@ -151,13 +153,74 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.groups.get('a1', 'g1')).toMatchObject({ name: '', createdAt: 40 });
       });
 
+      it('opens a membership period at a join, closes it at a quit and opens another at a re-join', async () => {
+        const periodsOf = (userId: string) => store.groups.periods('a1', 'g1', userId);
+        await store.groups.addMembers('a1', 'g1', 'G', ['alice', 'bob'], 10);
+        // Joining again while a member, or quitting while not one, changes nothing.
+        await store.groups.addMembers('a1', 'g1', undefined, ['alice'], 20);
+        await store.groups.removeMembers('a1', 'g1', ['carol'], 25);
+        expect(await periodsOf('alice')).toEqual([{ joinedAt: 10, leftAt: undefined }]);
+        expect(await periodsOf('carol')).toEqual([]);
+        await store.groups.removeMembers('a1', 'g1', ['alice'], 30);
+        await store.groups.removeMembers('a1', 'g1', ['alice'], 35);
+        expect(await periodsOf('alice')).toEqual([{ joinedAt: 10, leftAt: 30 }]);
+        await store.groups.addMembers('a1', 'g1', undefined, ['alice'], 40);
+        expect(await periodsOf('alice')).toEqual([
+          { joinedAt: 10, leftAt: 30 },
+          { joinedAt: 40, leftAt: undefined },
+        ]);
+        expect(await periodsOf('bob')).toEqual([{ joinedAt: 10, leftAt: undefined }]);
+        expect(await store.groups.periods('a1', 'nogroup', 'alice')).toEqual([]);
+        expect(await store.groups.periods('a2', 'g1', 'alice')).toEqual([]);
+      });
+
+      it('keeps the periods a join, quit and re-join make within one millisecond', async () => {
+        await store.groups.addMembers('a1', 'g1', 'G', ['alice'], 10);
+        await store.groups.removeMembers('a1', 'g1', ['alice'], 10);
+        await store.groups.addMembers('a1', 'g1', undefined, ['alice'], 10);
+        expect(await store.groups.periods('a1', 'g1', 'alice')).toEqual([
+          { joinedAt: 10, leftAt: 10 },
+          { joinedAt: 10, leftAt: undefined },
+        ]);
+      });
+
+      it(`keeps the ${MEMBERSHIP_PERIODS_KEPT} most recently opened periods of a user, dropping the oldest`, async () => {
+        const cycles = MEMBERSHIP_PERIODS_KEPT + 5;
+        for (let i = 0; i < cycles; i++) {
+          await store.groups.addMembers('a1', 'g1', 'G', ['alice', 'bob'], i * 10);
+          await store.groups.removeMembers('a1', 'g1', ['alice'], i * 10 + 5);
+        }
+        // A re-join stamped by a clock behind the others': the order periods were opened in, not
+        // joinedAt, decides which are the oldest.
+        await store.groups.addMembers('a1', 'g1', undefined, ['alice'], 1);
+        const periods = await store.groups.periods('a1', 'g1', 'alice');
+        expect(periods).toHaveLength(MEMBERSHIP_PERIODS_KEPT);
+        expect(periods.at(-1)).toEqual({ joinedAt: 1, leftAt: undefined });
+        const firstKept = cycles - MEMBERSHIP_PERIODS_KEPT + 1;
+        expect(periods[0]).toEqual({ joinedAt: firstKept * 10, leftAt: firstKept * 10 + 5 });
+        // Another member's periods are not touched.
+        expect(await store.groups.periods('a1', 'g1', 'bob')).toEqual([{ joinedAt: 0, leftAt: undefined }]);
+      });
+
+      it('deletes the periods with the group at dismiss; a re-created group starts without them', async () => {
+        await store.groups.addMembers('a1', 'g1', 'G', ['alice', 'bob'], 10);
+        await store.groups.removeMembers('a1', 'g1', ['bob'], 20);
+        await store.groups.addMembers('a2', 'g1', 'Other app', ['alice'], 10);
+        expect(await store.groups.dismiss('a1', 'g1')).toBe(true);
+        expect(await store.groups.periods('a1', 'g1', 'alice')).toEqual([]);
+        expect(await store.groups.periods('a1', 'g1', 'bob')).toEqual([]);
+        expect(await store.groups.periods('a2', 'g1', 'alice')).toEqual([{ joinedAt: 10, leftAt: undefined }]);
+        await store.groups.addMembers('a1', 'g1', undefined, ['alice'], 40);
+        expect(await store.groups.periods('a1', 'g1', 'alice')).toEqual([{ joinedAt: 40, leftAt: undefined }]);
+      });
+
       it('keeps the groups of different apps apart', async () => {
         await store.groups.addMembers('a1', 'same', 'One', ['alice'], 10);
         await store.groups.addMembers('a2', 'same', 'Two', ['bob'], 10);
         expect(await store.groups.members('a1', 'same')).toEqual(['alice']);
         expect(await store.groups.members('a2', 'same')).toEqual(['bob']);
         expect(await store.groups.isMember('a2', 'same', 'alice')).toBe(false);
-        await store.groups.removeMembers('a2', 'same', ['alice']);
+        await store.groups.removeMembers('a2', 'same', ['alice'], 20);
         expect(await store.groups.members('a1', 'same')).toEqual(['alice']);
         expect(await store.groups.dismiss('a1', 'same')).toBe(true);
         expect(await store.groups.get('a2', 'same')).toMatchObject({ name: 'Two' });
@@ -333,6 +396,22 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(conversationKey(1, 'bob', 'alice')).toBe(key);
       });
 
+      it('limits history to a window of sent times, from inclusive and to exclusive, within the page bound', async () => {
+        const at = (sentTime: number) => groupMessage('a1', 'alice', 'g1', ['bob'], sentTime);
+        const sent = [100, 200, 300, 400, 500].map(at);
+        await store.messages.append(sent);
+        const key = conversationKey(3, 'bob', 'g1');
+        const times = (messages: StoredMessage[]) => messages.map((m) => m.sentTime);
+        expect(times(await store.messages.history('a1', key, 10_000, true, 10, { from: 200, to: 400 }))).toEqual([300, 200]);
+        expect(times(await store.messages.history('a1', key, 0, false, 10, { from: 200, to: 400 }))).toEqual([200, 300]);
+        expect(times(await store.messages.history('a1', key, 0, false, 10, { from: 300, to: undefined }))).toEqual([300, 400, 500]);
+        // The page's own bound (strictly before or after `time`) still holds inside the window.
+        expect(times(await store.messages.history('a1', key, 300, true, 10, { from: 100, to: 500 }))).toEqual([200, 100]);
+        expect(times(await store.messages.history('a1', key, 300, false, 10, { from: 100, to: 500 }))).toEqual([400]);
+        expect(times(await store.messages.history('a1', key, 10_000, true, 1, { from: 100, to: 500 }))).toEqual([400]);
+        expect(await store.messages.history('a1', key, 10_000, true, 10, { from: 250, to: 300 })).toEqual([]);
+      });
+
       it('lists one conversation per (user, type, target) with its latest message, most recent first', async () => {
         const toBob = privateMessage('a1', 'alice', 'bob', 100);
         const fromCarol = privateMessage('a1', 'carol', 'alice', 150);
@@ -422,6 +501,35 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         store = await reopen();
         expect(await store.users.get('a1', 'u1')).toMatchObject({ name: 'kept' });
       });
+    }
+  });
+}
+
+/**
+ * Migration 5 on a database that version 4 left with group members in it: each member gets an open
+ * membership period from the time they joined. `openAfter` runs the given SQL on an empty database
+ * and opens a store on it.
+ */
+export function describePeriodsMigration(backend: string, dialect: Dialect, openAfter: (statements: string[]) => Promise<Store>): void {
+  it(`${backend} store: migration 5 opens a membership period for every member, from their join`, async () => {
+    const store = await openAfter([
+      `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${dialect.bigint} NOT NULL)`,
+      ...migrations.filter((m) => m.version < 5).flatMap((m) => [...m.statements(dialect), `INSERT INTO schema_migrations VALUES (${m.version}, '${m.name}', 0)`]),
+      `INSERT INTO apps (app_key, app_secret, name, state, token_lifetime_seconds, device_policy, max_devices, safe_domains, signature_mode,
+         api_rate_limit, created_at, updated_at) VALUES ('a1', 'secret', 'a1', 'active', 0, 'per-class', 5, '[]', 'compatible', 100, 1, 1)`,
+      `INSERT INTO chat_groups (app_key, group_id, name, created_at) VALUES ('a1', 'g1', 'G', 10), ('a1', 'g2', 'H', 10)`,
+      `INSERT INTO group_members (app_key, group_id, user_id, joined_at) VALUES ('a1', 'g1', 'alice', 10), ('a1', 'g1', 'bob', 20), ('a1', 'g2', 'bob', 30)`,
+    ]);
+    try {
+      expect(await store.groups.periods('a1', 'g1', 'alice')).toEqual([{ joinedAt: 10, leftAt: undefined }]);
+      expect(await store.groups.periods('a1', 'g1', 'bob')).toEqual([{ joinedAt: 20, leftAt: undefined }]);
+      expect(await store.groups.periods('a1', 'g2', 'bob')).toEqual([{ joinedAt: 30, leftAt: undefined }]);
+      expect(await store.groups.periods('a1', 'g2', 'alice')).toEqual([]);
+      // The seeded periods behave as any other: a quit closes them.
+      await store.groups.removeMembers('a1', 'g1', ['alice'], 40);
+      expect(await store.groups.periods('a1', 'g1', 'alice')).toEqual([{ joinedAt: 10, leftAt: 40 }]);
+    } finally {
+      await store.close();
     }
   });
 }

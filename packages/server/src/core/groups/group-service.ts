@@ -13,7 +13,7 @@ export class GroupService {
   }
 
   quit(appKey: string, groupId: string, userIds: string[]): Promise<void> {
-    return this.store.groups.removeMembers(appKey, groupId, userIds);
+    return this.store.groups.removeMembers(appKey, groupId, userIds, this.now());
   }
 
   dismiss(appKey: string, groupId: string): Promise<boolean> {

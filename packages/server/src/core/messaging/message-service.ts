@@ -3,7 +3,9 @@ import type { Bus } from '../../bus/bus.js';
 import type { AppendedMessage, InboxEntry, NewMessage, Store, StoredConversationType, StoredMessage } from '../../store/store.js';
 import { isValidUserId } from '../users/user-id.js';
 import { conversationKey } from './conversation-key.js';
+import { groupHistoryAccess } from './history-access.js';
 import { newMessageUid } from './message-uid.js';
+import { PAGE_CONTENT_BUDGET_BYTES, pageBytesOf, prefixWithin } from './page-budget.js';
 import { WriteBatcher } from './write-batcher.js';
 
 export interface SendRequest {
@@ -23,7 +25,16 @@ export interface SendRequest {
   fromServer?: boolean;
 }
 
-export type SendResult = { ok: true; message: StoredMessage; duplicate: boolean } | { ok: false; status: number; reason: string };
+/** A request the service turns down: `status` is the protocol's answer. */
+export interface Refusal {
+  ok: false;
+  status: number;
+  reason: string;
+}
+
+export type SendResult = { ok: true; message: StoredMessage; duplicate: boolean } | Refusal;
+
+export type HistoryResult = { ok: true; messages: StoredMessage[] } | Refusal;
 
 export interface MessagingOptions {
   /** Sends per second one user may make from clients (a burst of twice that). */
@@ -95,19 +106,38 @@ export class MessageService {
     return { ok: true, message: appended.message, duplicate: appended.duplicate };
   }
 
-  /** The user's inbox after `afterCursor`; `includeSent` adds the user's own messages (other devices). */
+  /**
+   * The user's inbox after `afterCursor`: at most `limit` entries and about a page's worth of bytes
+   * (page-budget.ts); `includeSent` adds the user's own messages (other devices).
+   */
   async pull(appKey: string, userId: string, afterCursor: number, limit: number, includeSent: boolean): Promise<{ entries: InboxEntry[]; cursor: number; finished: boolean }> {
-    const entries = await this.store.messages.pullInbox(appKey, userId, afterCursor, limit);
+    const read = await this.store.messages.pullInbox(appKey, userId, afterCursor, limit);
+    const entries = prefixWithin(read, (e) => pageBytesOf(e.message), PAGE_CONTENT_BUDGET_BYTES);
     const cursor = entries.at(-1)?.cursor ?? afterCursor;
     return {
       entries: includeSent ? entries : entries.filter((e) => e.direction === 2),
       cursor,
-      finished: entries.length < limit,
+      finished: read.length < limit && entries.length === read.length,
     };
   }
 
-  history(appKey: string, userId: string, type: StoredConversationType, targetId: string, time: number, older: boolean, limit: number): Promise<StoredMessage[]> {
-    return this.store.messages.history(appKey, conversationKey(type, userId, targetId), time, older, limit);
+  /**
+   * A page of a conversation's history (see MessageRepository.history). Private and system keys
+   * already name a conversation of the caller; a group's is read only as history-access.ts allows.
+   */
+  async history(appKey: string, userId: string, type: StoredConversationType, targetId: string, time: number, older: boolean, limit: number): Promise<HistoryResult> {
+    const key = conversationKey(type, userId, targetId);
+    if (type !== 3) return { ok: true, messages: await this.store.messages.history(appKey, key, time, older, limit) };
+    const access = groupHistoryAccess(await this.store.groups.periods(appKey, targetId, userId), { time, older });
+    if (!access.allowed) return refuse(AckStatus.NOT_IN_GROUP, `not a member of group ${targetId}`);
+    // Windows come in page order and do not overlap, so filling the page window by window keeps it
+    // ordered. There are at most MEMBERSHIP_PERIODS_KEPT of them.
+    const messages: StoredMessage[] = [];
+    for (const window of access.windows) {
+      if (messages.length >= limit) break;
+      messages.push(...(await this.store.messages.history(appKey, key, time, older, limit - messages.length, window)));
+    }
+    return { ok: true, messages };
   }
 
   conversations(appKey: string, userId: string, before: number, limit: number) {
@@ -153,6 +183,6 @@ export class MessageService {
   }
 }
 
-function refuse(status: number, reason: string): SendResult {
+function refuse(status: number, reason: string): Refusal {
   return { ok: false, status, reason };
 }

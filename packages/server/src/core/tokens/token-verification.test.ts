@@ -18,6 +18,7 @@ function app(overrides: Partial<AppRecord> = {}): AppRecord {
     safeDomains: [],
     signatureMode: 'compatible',
     apiRateLimit: 100,
+    development: false,
     createdAt: 0,
     updatedAt: 0,
     ...overrides,

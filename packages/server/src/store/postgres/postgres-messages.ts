@@ -8,6 +8,7 @@ import {
   messageFromRow,
   PERSISTED,
   stripDelivery,
+  windowBounds,
   type ConversationRow,
   type InboxRow,
   type MessageRow,
@@ -37,14 +38,14 @@ export function postgresMessages(pool: Pool): MessageRepository {
       );
       return rows.map(inboxEntryFromRow);
     },
-    history: async (appKey, conversationKey, time, older, limit) => {
+    history: async (appKey, conversationKey, time, older, limit, window) => {
       const { rows } = await pool.query<MessageRow>(
         older
-          ? `SELECT * FROM messages WHERE app_key = $1 AND conversation_key = $2 AND sent_time < $3 AND (flags & ${PERSISTED}) <> 0
-             ORDER BY sent_time DESC, seq DESC LIMIT $4`
-          : `SELECT * FROM messages WHERE app_key = $1 AND conversation_key = $2 AND sent_time > $3 AND (flags & ${PERSISTED}) <> 0
-             ORDER BY sent_time, seq LIMIT $4`,
-        [appKey, conversationKey, time, limit],
+          ? `SELECT * FROM messages WHERE app_key = $1 AND conversation_key = $2 AND sent_time < $3 AND sent_time >= $4 AND sent_time < $5
+             AND (flags & ${PERSISTED}) <> 0 ORDER BY sent_time DESC, seq DESC LIMIT $6`
+          : `SELECT * FROM messages WHERE app_key = $1 AND conversation_key = $2 AND sent_time > $3 AND sent_time >= $4 AND sent_time < $5
+             AND (flags & ${PERSISTED}) <> 0 ORDER BY sent_time, seq LIMIT $6`,
+        [appKey, conversationKey, time, ...windowBounds(window), limit],
       );
       return rows.map(messageFromRow);
     },

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { migrations } from '../migrations.js';
-import { describeStoreContract } from '../../../test/support/store-contract.js';
+import { migrations, postgresDialect } from '../migrations.js';
+import { describePeriodsMigration, describeStoreContract } from '../../../test/support/store-contract.js';
 import { conversationKey } from '../../core/messaging/conversation-key.js';
 import { newMessageUid } from '../../core/messaging/message-uid.js';
 import type { NewMessage, Store } from '../store.js';
@@ -40,6 +40,19 @@ describeStoreContract(
   async () => openPostgresStore(url, { schema: current }),
 );
 
+describePeriodsMigration('postgres', postgresDialect, async (statements) => {
+  const schema = freshSchema();
+  const admin = await adminClient();
+  try {
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    await admin.query(`SET search_path = "${schema}"`);
+    for (const statement of statements) await admin.query(statement);
+  } finally {
+    await admin.end();
+  }
+  return openPostgresStore(url, { schema });
+});
+
 describe('postgres store shared by several nodes', () => {
   const opened: Store[] = [];
   /** Stores with a pool each, as separate `parley serve` processes would have, on one schema. */
@@ -64,6 +77,7 @@ describe('postgres store shared by several nodes', () => {
       safeDomains: [],
       signatureMode: 'compatible',
       apiRateLimit: 100,
+      development: false,
       createdAt: 1,
       updatedAt: 1,
     });

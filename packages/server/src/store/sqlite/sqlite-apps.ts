@@ -5,16 +5,16 @@ import { appColumns, appColumnValue, appFromRow, type AppRow } from '../rows.js'
 export function sqliteApps(db: Database.Database): AppRepository {
   const insert = db.prepare(
     `INSERT INTO apps (app_key, app_secret, name, state, token_lifetime_seconds, device_policy, max_devices,
-       safe_domains, signature_mode, api_rate_limit, created_at, updated_at)
+       safe_domains, signature_mode, api_rate_limit, development, created_at, updated_at)
      VALUES (@app_key, @app_secret, @name, @state, @token_lifetime_seconds, @device_policy, @max_devices,
-       @safe_domains, @signature_mode, @api_rate_limit, @created_at, @updated_at)`,
+       @safe_domains, @signature_mode, @api_rate_limit, @development, @created_at, @updated_at)`,
   );
   // One writer at a time: the check and the insert of one statement cannot be split by another server.
   const insertFirst = db.prepare(
     `INSERT INTO apps (app_key, app_secret, name, state, token_lifetime_seconds, device_policy, max_devices,
-       safe_domains, signature_mode, api_rate_limit, created_at, updated_at)
+       safe_domains, signature_mode, api_rate_limit, development, created_at, updated_at)
      SELECT @app_key, @app_secret, @name, @state, @token_lifetime_seconds, @device_policy, @max_devices,
-       @safe_domains, @signature_mode, @api_rate_limit, @created_at, @updated_at
+       @safe_domains, @signature_mode, @api_rate_limit, @development, @created_at, @updated_at
      WHERE NOT EXISTS (SELECT 1 FROM apps)`,
   );
   const byKey = db.prepare('SELECT * FROM apps WHERE app_key = ?');

@@ -1,6 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { MessageRepository } from '../store.js';
-import { conversationFromRow, inboxEntryFromRow, messageFromRow, PERSISTED, stripDelivery, type ConversationRow, type InboxRow, type MessageRow } from '../rows.js';
+import {
+  conversationFromRow,
+  inboxEntryFromRow,
+  messageFromRow,
+  PERSISTED,
+  stripDelivery,
+  windowBounds,
+  type ConversationRow,
+  type InboxRow,
+  type MessageRow,
+} from '../rows.js';
 import { InboxTail } from './inbox-tail.js';
 import type { MessageWriterThread } from './message-writer-thread.js';
 
@@ -15,12 +25,12 @@ export function sqliteMessages(db: Database.Database, writer: MessageWriterThrea
      WHERE i.app_key = ? AND i.user_id = ? AND i.cursor > ? ORDER BY i.cursor LIMIT ?`,
   );
   const older = db.prepare(
-    `SELECT * FROM messages WHERE app_key = ? AND conversation_key = ? AND sent_time < ? AND (flags & ${PERSISTED}) != 0
-     ORDER BY sent_time DESC, seq DESC LIMIT ?`,
+    `SELECT * FROM messages WHERE app_key = ? AND conversation_key = ? AND sent_time < ? AND sent_time >= ? AND sent_time < ?
+     AND (flags & ${PERSISTED}) != 0 ORDER BY sent_time DESC, seq DESC LIMIT ?`,
   );
   const newer = db.prepare(
-    `SELECT * FROM messages WHERE app_key = ? AND conversation_key = ? AND sent_time > ? AND (flags & ${PERSISTED}) != 0
-     ORDER BY sent_time, seq LIMIT ?`,
+    `SELECT * FROM messages WHERE app_key = ? AND conversation_key = ? AND sent_time > ? AND sent_time >= ? AND sent_time < ?
+     AND (flags & ${PERSISTED}) != 0 ORDER BY sent_time, seq LIMIT ?`,
   );
   const conversations = db.prepare(
     `SELECT c.conversation_type AS c_type, c.target_id AS c_target, c.version_time AS c_version, m.*
@@ -46,8 +56,8 @@ export function sqliteMessages(db: Database.Database, writer: MessageWriterThrea
     pullInbox: async (appKey, userId, afterCursor, limit) =>
       tail.read(appKey, userId, afterCursor, limit) ??
       (pull.all(appKey, userId, afterCursor, limit) as InboxRow[]).map(inboxEntryFromRow),
-    history: async (appKey, conversationKey, time, isOlder, limit) =>
-      ((isOlder ? older : newer).all(appKey, conversationKey, time, limit) as MessageRow[]).map(messageFromRow),
+    history: async (appKey, conversationKey, time, isOlder, limit, window) =>
+      ((isOlder ? older : newer).all(appKey, conversationKey, time, ...windowBounds(window), limit) as MessageRow[]).map(messageFromRow),
     conversations: async (appKey, userId, before, limit) =>
       (conversations.all({ appKey, userId, before, limit }) as ConversationRow[]).map(conversationFromRow),
     purgeBefore: async (instant, limit) => {

@@ -2,7 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { describeStoreContract, privateMessage } from '../../../test/support/store-contract.js';
+import Database from 'better-sqlite3';
+import { describePeriodsMigration, describeStoreContract, privateMessage } from '../../../test/support/store-contract.js';
+import { sqliteDialect } from '../migrations.js';
 import { MessageWriterThread } from './message-writer-thread.js';
 import { openSqliteStore } from './sqlite-store.js';
 
@@ -16,6 +18,14 @@ describeStoreContract(
   async () => openSqliteStore((current = join(dir, `store-${++n}.sqlite`))),
   async () => openSqliteStore(current),
 );
+
+describePeriodsMigration('sqlite', sqliteDialect, async (statements) => {
+  const file = join(dir, `store-${++n}.sqlite`);
+  const db = new Database(file);
+  for (const statement of statements) db.exec(statement);
+  db.close();
+  return openSqliteStore(file);
+});
 
 describe('sqlite store: writer thread and inbox tail', () => {
   it('answers pulls from memory exactly as the database answers them after a reopen', async () => {

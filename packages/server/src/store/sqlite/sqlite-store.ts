@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrations, sqliteDialect } from '../migrations.js';
 import type { Store } from '../store.js';
+import { ensurePrivateDir, ensurePrivateFile } from '../../data-dir.js';
 import { sqliteApps } from './sqlite-apps.js';
 import { sqliteGroups } from './sqlite-groups.js';
 import { MessageWriterThread } from './message-writer-thread.js';
@@ -16,7 +16,8 @@ import { sqliteUsers } from './sqlite-users.js';
  * commits are the heavy part, run in a writer thread on a connection of their own.
  */
 export function openSqliteStore(file: string): Store {
-  mkdirSync(dirname(file), { recursive: true });
+  ensurePrivateDir(dirname(file));
+  ensurePrivateFile(file);
   const db = openSqliteConnection(file);
   migrate(db);
   const writer = new MessageWriterThread(file);
