@@ -1,5 +1,4 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -7,35 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminTokenFile } from '../src/http/admin/admin-token.js';
 import { buildHttpServer } from '../src/http/http-server.js';
 import { createMetricsRegistry } from '../src/http/metrics.js';
+import { PublicAddress } from '../src/http/public-url.js';
 import { createLogger } from '../src/logger.js';
+import { json, raw } from './support/raw-http.js';
 import { makeTempDir } from './support/temp-dir.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
 /** The JSON APIs and static pages behind the web demo and console, over real loopback HTTP. */
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json(): Record<string, unknown>;
-}
-
-/** A request sent with its path exactly as written: fetch would resolve `..` before sending it. */
-function raw(baseUrl: string, method: string, path: string, options: { body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, method, path, headers: options.headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-const json = (body: unknown, extra: Record<string, string> = {}) => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...extra } });
 
 describe('admin API', () => {
   const dir = makeTempDir();
@@ -193,9 +170,12 @@ describe('demo app server', () => {
     expect(await server.services.users.get(server.devApp.appKey, 'dana')).toMatchObject({ userId: 'dana' });
   });
 
-  it('joins a demo group', async () => {
-    const answer = await raw(server.url, 'POST', '/demo/api/group', json({ userId: 'dana', groupId: 'lobby' }));
-    expect(answer.json()).toEqual({ groupId: 'lobby', members: ['dana'] });
+  it('joins the user its token names to a demo group, and names no other member', async () => {
+    const { token } = (await raw(server.url, 'POST', '/demo/api/login', json({ userId: 'erin' }))).json() as { token: string };
+    await server.services.groups.join(server.devApp.appKey, 'lobby', ['frank']);
+    const answer = await raw(server.url, 'POST', '/demo/api/group', json({ groupId: 'lobby' }, { authorization: `Bearer ${token}` }));
+    expect(answer.json()).toEqual({ groupId: 'lobby' });
+    expect(await server.services.groups.members(server.devApp.appKey, 'lobby')).toEqual(['erin', 'frank']);
   });
 
   it('refuses bad input clearly', async () => {
@@ -205,7 +185,9 @@ describe('demo app server', () => {
       ['/demo/api/login', json({}), 400, 'userId: '],
       ['/demo/api/login', json({ userId: 'a', admin: true }), 400, 'admin'],
       ['/demo/api/login', { body: 'userId=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'Unsupported Media Type'],
-      ['/demo/api/group', json({ userId: 'dana' }), 400, 'groupId: '],
+      ['/demo/api/group', json({ groupId: 'lobby' }), 401, 'log in first'],
+      ['/demo/api/group', json({ groupId: 'lobby' }, { authorization: 'Bearer forged@http://x' }), 401, 'not accepted'],
+      ['/demo/api/group', json({ userId: 'dana', groupId: 'lobby' }), 400, 'userId'],
     ];
     for (const [path, options, status, message] of cases) {
       const answer = await raw(server.url, 'POST', path, options);
@@ -214,15 +196,21 @@ describe('demo app server', () => {
     }
   });
 
-  it('says so when the development app is blocked, and falls back to another app without dev-app.json', async () => {
+  it('says so when the development app is blocked, and never signs users into another app once it is deleted', async () => {
+    const { token } = (await raw(server.url, 'POST', '/demo/api/login', json({ userId: 'dana' }))).json() as { token: string };
     await server.services.apps.setState(server.devApp.appKey, 'blocked');
     const blocked = await raw(server.url, 'POST', '/demo/api/login', json({ userId: 'dana' }));
     expect(blocked.status).toBe(403);
     expect(String(blocked.json().errorMessage)).toContain('blocked');
     await server.services.apps.setState(server.devApp.appKey, 'deleted');
-    const other = await server.services.apps.create({ name: 'other' });
-    const fallback = await raw(server.url, 'POST', '/demo/api/login', json({ userId: 'dana' }));
-    expect(fallback.json()).toMatchObject({ appKey: other.appKey });
+    const production = await server.services.apps.create({ name: 'production' });
+    const login = await raw(server.url, 'POST', '/demo/api/login', json({ userId: 'dana' }));
+    const group = await raw(server.url, 'POST', '/demo/api/group', json({ groupId: 'lobby' }, { authorization: `Bearer ${token}` }));
+    for (const refused of [login, group]) {
+      expect(refused.status).toBe(503);
+      expect(refused.text).not.toContain(production.appKey);
+    }
+    expect(await server.services.users.get(production.appKey, 'dana')).toBeUndefined();
   });
 });
 
@@ -237,9 +225,11 @@ describe('web pages', () => {
       services: server.services,
       logger: createLogger('silent'),
       metrics: createMetricsRegistry(),
-      publicUrl: undefined,
+      publicAddress: new PublicAddress(undefined, ['127.0.0.1']),
       adminToken: 'edge-admin-token-0123456789',
-      dataDir: server.dataDir,
+      metricsAccess: { open: true, tokens: [] },
+      trustedProxies: () => false,
+      demo: true,
       ...options,
     });
     built.push(http);

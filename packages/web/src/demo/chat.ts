@@ -329,7 +329,7 @@ export class ChatPage {
     input.value = '';
     if (type !== ConversationType.GROUP) return this.open(ConversationType.PRIVATE, target);
     // Joining goes through the demo's app server, as a real app's would (Server API /group/join).
-    joinDemoGroup(this.login.userId, target).then(
+    joinDemoGroup(this.login.token, target).then(
       () => this.open(ConversationType.GROUP, target),
       (error: unknown) => alertInline(form, error instanceof RequestError ? error.message : String(error)),
     );

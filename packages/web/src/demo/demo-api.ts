@@ -5,6 +5,7 @@ export function demoLogin(userId: string): Promise<{ appKey: string; userId: str
   return requestJson('POST', '/demo/api/login', { userId });
 }
 
-export function joinDemoGroup(userId: string, groupId: string): Promise<{ groupId: string; members: string[] }> {
-  return requestJson('POST', '/demo/api/group', { userId, groupId });
+/** Joins the user the token names (the demo's app server checks it) to the group. */
+export function joinDemoGroup(token: string, groupId: string): Promise<{ groupId: string }> {
+  return requestJson('POST', '/demo/api/group', { groupId }, { authorization: `Bearer ${token}` });
 }

@@ -33,7 +33,7 @@ function showLogin(lastUserId = ''): void {
     error.hidden = true;
     try {
       const { appKey, token } = await demoLogin(userId);
-      if (groupId) await joinDemoGroup(userId, groupId);
+      if (groupId) await joinDemoGroup(token, groupId);
       const login = { appKey, userId, token, groupId };
       saveLogin(login);
       new ChatPage(root, login, leave).start(true);

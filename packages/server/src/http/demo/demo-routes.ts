@@ -1,24 +1,24 @@
-import { readFile } from 'node:fs/promises';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { devAppFile } from '../../core/apps/dev-app.js';
+import { findDevelopmentApp } from '../../core/apps/dev-app.js';
+import { verifyConnect } from '../../core/tokens/token-verification.js';
 import { USER_ID_PATTERN } from '../../core/users/user-id.js';
 import type { Services } from '../../services.js';
 import type { AppRecord } from '../../store/store.js';
+import { bearerToken } from '../admin/admin-token.js';
 import { setUpJsonApi, httpError, parseWith } from '../json-api.js';
-import { publicBaseUrl } from '../public-url.js';
+import type { PublicAddress } from '../public-url.js';
 
-/** Logins per second one IP address may ask for (bursts of 4 times that): enough for people, not for a script. */
-const LOGINS_PER_IP_PER_SECOND = 5;
+/** Demo calls per second one client address may make (bursts of 4 times that): enough for people, not for a script. */
+const CALLS_PER_IP_PER_SECOND = 5;
 
 const id = z.string().regex(USER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 + = - _ |');
 const loginBody = z.object({ userId: id }).strict();
-const groupBody = z.object({ userId: id, groupId: id }).strict();
+const groupBody = z.object({ groupId: id }).strict();
 
 export interface DemoOptions {
   services: Services;
-  dataDir: string;
-  publicUrl: string | undefined;
+  publicAddress: PublicAddress;
 }
 
 /**
@@ -26,47 +26,59 @@ export interface DemoOptions {
  * done in-process so the demo needs no second program. It registers users of the development app
  * and hands the page a token; the App Secret stays here, as the seeds require.
  *
- * It gives a token for any user name to anyone who can reach the port, which is the point of a demo
- * and the reason `parley serve --no-demo` turns it off.
+ * It gives a token for any user name of the development app — and only of that app — to anyone who
+ * can reach the port, which is the point of a demo and the reason it is on by default only on a
+ * loopback bind (config.ts).
  */
-export async function demoPlugin(demo: FastifyInstance, { services, dataDir, publicUrl }: DemoOptions): Promise<void> {
+export async function demoPlugin(demo: FastifyInstance, { services, publicAddress }: DemoOptions): Promise<void> {
   setUpJsonApi(demo);
+  demo.addHook('onRequest', async (request) => {
+    if (!(await services.bus.takeToken(`demo:${request.ip}`, CALLS_PER_IP_PER_SECOND, CALLS_PER_IP_PER_SECOND * 4))) {
+      throw httpError(429, 'too many demo calls from this address, slow down');
+    }
+  });
 
   demo.post('/demo/api/login', async (request) => {
     const { userId } = parseWith(loginBody, request.body);
-    if (!(await services.bus.takeToken(`demo-login:${request.ip}`, LOGINS_PER_IP_PER_SECOND, LOGINS_PER_IP_PER_SECOND * 4))) {
-      throw httpError(429, 'too many logins from this address, slow down');
-    }
-    const app = await developmentApp(services, dataDir);
+    const app = await developmentApp(services);
     // Same call, and same navigation address after the `@`, as /user/getToken.json.
-    const token = await services.users.issueToken(app, userId, {}, publicBaseUrl(request, publicUrl).origin);
+    const token = await services.users.issueToken(app, userId, {}, publicAddress.baseUrlFor(request).origin);
     return { appKey: app.appKey, userId, token };
   });
 
+  // As /group/join.json: creates the group on first use. Only the user the token names joins, and
+  // the answer names nobody: who else is in a group is not the caller's to learn here.
   demo.post('/demo/api/group', async (request) => {
-    const { userId, groupId } = parseWith(groupBody, request.body);
-    const app = await developmentApp(services, dataDir);
-    // As /group/join.json: creates the group on first use.
+    const { groupId } = parseWith(groupBody, request.body);
+    const app = await developmentApp(services);
+    const userId = await signedInUser(services, app, request);
     await services.groups.join(app.appKey, groupId, [userId]);
-    return { groupId, members: await services.groups.members(app.appKey, groupId) };
+    return { groupId };
   });
 }
 
-/**
- * The app the demo signs users into: the development app of `<dataDir>/dev-app.json`, or, when
- * that file is gone or names a deleted app, the oldest app that is not deleted.
- */
-async function developmentApp(services: Services, dataDir: string): Promise<AppRecord> {
-  // A missing or unreadable file is not an error here: the fallback below covers it.
-  const saved = await readFile(devAppFile(dataDir), 'utf8')
-    .then((text) => (JSON.parse(text) as { appKey?: unknown }).appKey)
-    .catch(() => undefined);
-  let app = typeof saved === 'string' ? await services.apps.get(saved) : undefined;
+/** The development app this server created on its first start; the demo serves no other. */
+async function developmentApp(services: Services): Promise<AppRecord> {
+  const app = await findDevelopmentApp(services.store);
   if (!app || app.state === 'deleted') {
-    app = (await services.apps.list()).filter((a) => a.state !== 'deleted').sort((a, b) => a.createdAt - b.createdAt)[0];
+    throw httpError(503, 'this server has no development app (it was deleted), so the demo is off; use the Server API of your own app');
   }
-  if (!app) throw httpError(503, 'there is no app to sign demo users into: create one with `npx parley app create --name NAME`');
   // The Server API refuses a blocked app's calls (403); the demo's app server does the same.
   if (app.state === 'blocked') throw httpError(403, `the demo app ${app.appKey} is blocked`);
   return app;
+}
+
+/** The user of the demo token in `Authorization: Bearer`, checked as a connect would check it. */
+async function signedInUser(services: Services, app: AppRecord, request: FastifyRequest): Promise<string> {
+  const token = bearerToken(request.headers.authorization);
+  if (token === undefined) throw httpError(401, 'log in first: send the demo token as Authorization: Bearer <token>');
+  const verdict = await verifyConnect({
+    token,
+    presentedAppKey: app.appKey,
+    app,
+    lookupUser: (appKey, userId) => services.users.get(appKey, userId),
+    now: services.now(),
+  });
+  if (!verdict.ok) throw httpError(401, `the demo token is not accepted (${verdict.refusal})`);
+  return verdict.claims.userId;
 }
