@@ -13,8 +13,16 @@ export interface SessionEntry {
   connectedAt: number;
 }
 
-/** Why the server ends a user's live sessions; the gateway turns each into a DISCONNECT status. */
-export type DropReason = 'kicked' | 'user-blocked' | 'user-deactivated' | 'token-expired';
+/** Why the server ends live sessions; the gateway turns each into a DISCONNECT status. */
+export type DropReason =
+  | 'kicked'
+  | 'user-blocked'
+  | 'user-deactivated'
+  | 'token-expired'
+  | 'app-blocked'
+  | 'app-deleted'
+  /** The session's token was made with a key the app's current secret no longer derives. */
+  | 'app-secret-rotated';
 
 /** A user's inbox grew to `cursor`: their online devices should pull. */
 export interface InboxNotice {
@@ -27,6 +35,8 @@ export type BusEvent =
   | { kind: 'drop-session'; sessionId: string; reason: DropReason }
   /** `exceptSessionId`: the device that sent the message already has it. */
   | { kind: 'inbox'; appKey: string; notices: InboxNotice[]; exceptSessionId?: string }
+  /** The app's record changed (state, secret or settings): nodes re-read it and end the sessions it no longer admits. */
+  | { kind: 'app-changed'; appKey: string }
   /**
    * From the bus itself, never published: its event path was down and is back, so events published
    * meanwhile by any node are lost. Listeners re-check what such events could have said.

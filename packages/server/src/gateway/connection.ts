@@ -1,6 +1,10 @@
-import { encodeServerFrame, type FrameInput, type ServerFrame } from '@parley/protocol';
+import { encodeServerFrame, type ClientFrame, type FrameInput, type ServerFrame } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { SessionEntry } from '../bus/bus.js';
+import { InFlight, PUBLISH_BOUNDS, QUERY_BOUNDS } from './in-flight.js';
+
+/** The frames a connection runs within its in-flight bounds. */
+export type BoundedFrame = Extract<ClientFrame, { type: 'QUERY' | 'PUBLISH' }>;
 
 /**
  * handshaking: upgraded, waiting for credentials (URL or CONNECT frame);
@@ -11,6 +15,7 @@ export type ConnectionState = 'handshaking' | 'authenticating' | 'open' | 'close
 
 /** A client that lets this much outgoing data pile up is too slow to keep. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+const DRAIN_POLL_MS = 5;
 
 /** WebSocket close codes the gateway uses. */
 export const CloseCode = {
@@ -28,6 +33,8 @@ export const CloseCode = {
 export class GatewayConnection {
   state: ConnectionState = 'handshaking';
   session: SessionEntry | undefined;
+  /** Names the token key the session's token was verified with; set with `session`. */
+  keyFingerprint: string | undefined;
   keepAliveMs = 0;
   lastSeen: number;
   /** The id of the last PUBLISH this server sent on this connection. */
@@ -36,6 +43,10 @@ export class GatewayConnection {
   awaitingPull = false;
   /** The highest inbox cursor noticed while awaiting that pull. */
   heldCursor = 0;
+  /** QUERY frames being answered now and waiting their turn. */
+  readonly queries = new InFlight<BoundedFrame>(QUERY_BOUNDS.running, QUERY_BOUNDS.waiting);
+  /** PUBLISH frames being handled now. */
+  readonly publishes = new InFlight<BoundedFrame>(PUBLISH_BOUNDS.running, PUBLISH_BOUNDS.waiting);
 
   constructor(
     readonly socket: WebSocket,
@@ -53,6 +64,16 @@ export class GatewayConnection {
       return;
     }
     this.socket.send(encodeServerFrame(frame), { binary: true });
+  }
+
+  /**
+   * Resolves once the bytes waiting to be sent are at most `bytes`, or the connection is gone.
+   * Polled: a WebSocket has no drain event of its own, and only a congested connection waits here.
+   */
+  async drainedBelow(bytes: number): Promise<void> {
+    while (this.state !== 'closed' && this.socket.readyState === this.socket.OPEN && this.socket.bufferedAmount > bytes) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
   }
 
   /** Sends a last frame (if any), then closes; the close handshake lets the frame arrive first. */

@@ -17,8 +17,8 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Bus, BusEvent, DropReason } from '../bus/bus.js';
-import type { SessionService } from '../core/sessions/session-service.js';
-import { CloseCode, GatewayConnection } from './connection.js';
+import type { AppVerdict, SessionService } from '../core/sessions/session-service.js';
+import { CloseCode, GatewayConnection, type BoundedFrame } from './connection.js';
 import { handshakeFromConnectFrame, handshakeFromUrl, KEEPALIVE_BOUNDS_SECONDS, type Handshake } from './handshake.js';
 import type { PublishHandler } from './messaging.js';
 import type { QueryAnswer, QueryHandler } from './queries.js';
@@ -51,6 +51,10 @@ export const defaultGatewayOptions: GatewayOptions = {
 /** A client is dropped after this many keepalive intervals of silence. */
 const SILENT_INTERVALS = 3;
 
+
+/** Bytes a connection may have waiting to be sent before its queued queries and sends start. */
+const RESUME_BELOW_BUFFERED_BYTES = 1024 * 1024;
+
 export interface GatewayDeps {
   sessions: SessionService;
   bus: Bus;
@@ -59,6 +63,8 @@ export interface GatewayDeps {
   queries: Readonly<Record<string, QueryHandler>>;
   publishes: Readonly<Record<string, PublishHandler>>;
   now: () => number;
+  /** The client's IP address as the handshake rate limit counts it. */
+  clientAddress: (request: IncomingMessage) => string;
 }
 
 /**
@@ -71,6 +77,10 @@ export class Gateway {
   private readonly bySession = new Map<string, GatewayConnection>();
   /** This node's connections per user: bus events are answered from here, with no presence round trip. */
   private readonly byUser = new Map<string, Set<GatewayConnection>>();
+  /** This node's connections per App Key, so that a change to one app walks only its connections. */
+  private readonly byApp = new Map<string, Set<GatewayConnection>>();
+  /** Counts app checks, so that a connect admitted while one ran is checked again (see authenticate). */
+  private appChecks = 0;
   private readonly sweeper: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private readonly gauge: Gauge;
@@ -131,7 +141,7 @@ export class Gateway {
 
   private onOpen(ws: WebSocket, request: IncomingMessage, url: URL): void {
     const origin = request.headers.origin;
-    const connection = new GatewayConnection(ws, request.socket.remoteAddress ?? 'unknown', origin, this.deps.now());
+    const connection = new GatewayConnection(ws, this.deps.clientAddress(request), origin, this.deps.now());
     this.connections.add(connection);
     this.gauge.inc();
     ws.on('message', (data, isBinary) => this.onMessage(connection, data, isBinary));
@@ -181,17 +191,52 @@ export class Gateway {
     if (connection.state === 'handshaking' && frame.type === 'CONNECT') {
       this.startAuthentication(connection, handshakeFromConnectFrame(frame, connection.origin, this.options.keepAliveBoundsSeconds));
     } else if (connection.state === 'open') {
-      void this.dispatch(connection, frame).catch((error: unknown) => {
-        this.deps.logger.error({ err: error, topic: 'topic' in frame ? frame.topic : undefined }, 'frame handling failed');
-        connection.end(CloseCode.PROTOCOL_ERROR, 'internal error');
-      });
+      if (frame.type === 'QUERY' || frame.type === 'PUBLISH') this.dispatchBounded(connection, frame);
+      else void this.handle(connection, frame);
     } else {
       connection.end(CloseCode.PROTOCOL_ERROR, `unexpected ${frame.type} before the handshake completed`);
     }
   }
 
+  /** Queries and sends run within the connection's in-flight bounds (in-flight.ts). */
+  private dispatchBounded(connection: GatewayConnection, frame: BoundedFrame): void {
+    const bound = frame.type === 'QUERY' ? connection.queries : connection.publishes;
+    const verdict = bound.offer(frame);
+    if (verdict === 'refuse') this.answerTooFast(connection, frame);
+    if (verdict !== 'run') return;
+    const run = (next: BoundedFrame): void => {
+      void this.handle(connection, next).finally(async () => {
+        const waiting = bound.finished();
+        if (!waiting) return;
+        // A queued frame starts only once the answers before it are mostly on their way: a client
+        // that asks faster than it reads is slowed down to its own pace instead of being cut off.
+        await connection.drainedBelow(RESUME_BELOW_BUFFERED_BYTES);
+        run(waiting);
+      });
+    };
+    run(frame);
+  }
+
+  private answerTooFast(connection: GatewayConnection, frame: BoundedFrame): void {
+    const { date, millis } = splitTimestamp(this.deps.now());
+    const status = AckStatus.SEND_FREQUENCY_TOO_FAST;
+    if (frame.type === 'QUERY') {
+      connection.send({ type: 'QUERYACK', messageId: frame.messageId, date, status, payload: new Uint8Array(0) });
+    } else {
+      connection.send({ type: 'PUBACK', messageId: frame.messageId, date, millis, status, messageUId: '' });
+    }
+  }
+
+  private handle(connection: GatewayConnection, frame: ClientFrame): Promise<void> {
+    return this.dispatch(connection, frame).catch((error: unknown) => {
+      this.deps.logger.error({ err: error, topic: 'topic' in frame ? frame.topic : undefined }, 'frame handling failed');
+      connection.end(CloseCode.PROTOCOL_ERROR, 'internal error');
+    });
+  }
+
   private async authenticate(connection: GatewayConnection, handshake: Handshake): Promise<void> {
     connection.state = 'authenticating';
+    const appChecksBefore = this.appChecks;
     const result = await this.deps.sessions.open(handshake.request);
     if (connection.state !== 'authenticating') {
       // The socket went away while admission ran: give the session back.
@@ -205,19 +250,25 @@ export class Gateway {
     }
     const { session } = result;
     connection.session = session;
+    connection.keyFingerprint = result.keyFingerprint;
     connection.keepAliveMs = handshake.keepAliveSeconds * 1000;
     connection.state = 'open';
     this.bySession.set(session.sessionId, connection);
-    const key = userKey(session.appKey, session.userId);
-    let connections = this.byUser.get(key);
-    if (!connections) this.byUser.set(key, (connections = new Set()));
-    connections.add(connection);
+    addTo(this.byUser, userKey(session.appKey, session.userId), connection);
+    addTo(this.byApp, session.appKey, connection);
     this.connects.inc({ result: 'accepted' });
     connection.send({
       type: 'CONNACK',
       status: ConnAckStatus.ACCEPTED,
       session: { userId: session.userId, sessionId: session.sessionId, timestamp: session.connectedAt },
     });
+    // Admission may have read the app before a check of it that this connection came too late for.
+    if (this.appChecks !== appChecksBefore) {
+      this.deps.sessions
+        .appStanding(session.appKey)
+        .then((verdict) => this.dropRefused([connection], verdict))
+        .catch((err: unknown) => this.deps.logger.warn({ err, appKey: session.appKey }, 'could not re-check a session against its changed app'));
+    }
   }
 
   private async dispatch(connection: GatewayConnection, frame: ClientFrame): Promise<void> {
@@ -289,6 +340,9 @@ export class Gateway {
           }
         }
         return;
+      case 'app-changed':
+        void this.appChanged(event.appKey).catch((err: unknown) => this.deps.logger.warn({ err, appKey: event.appKey }, 'could not re-check the sessions of a changed app'));
+        return;
       case 'resync':
         void this.resync().catch((err: unknown) => this.deps.logger.warn({ err }, 'could not re-check sessions after a bus outage'));
         return;
@@ -296,11 +350,31 @@ export class Gateway {
   };
 
   /**
-   * After the bus lost events: every local device pulls, in case a notice was among them, and the
-   * users blocked or deactivated meanwhile are dropped. One user lookup at a time: this runs once
-   * per outage, and must not flood the store the moment it is back.
+   * The app changed (blocked, deleted, new secret): ends at once the local sessions it no longer
+   * admits, each with a DISCONNECT that makes the client reconnect and hear why it is refused.
+   */
+  async appChanged(appKey: string): Promise<void> {
+    const verdict = await this.deps.sessions.appStanding(appKey);
+    // Counted once the fresh app is in hand: connects admitted from here on read it too.
+    this.appChecks++;
+    this.dropRefused(this.byApp.get(appKey) ?? [], verdict);
+  }
+
+  private dropRefused(connections: Iterable<GatewayConnection>, verdict: AppVerdict): void {
+    for (const connection of [...connections]) {
+      const reason = connection.state === 'open' ? verdict(connection.keyFingerprint) : undefined;
+      if (reason) this.drop(connection, reason);
+    }
+  }
+
+  /**
+   * After the bus lost events: the sessions of apps blocked, deleted or given a new secret meanwhile
+   * are dropped, every local device pulls, in case a notice was among them, and the users blocked
+   * or deactivated meanwhile are dropped. One lookup at a time: this runs once per outage, and must
+   * not flood the store the moment it is back.
    */
   private async resync(): Promise<void> {
+    for (const appKey of [...this.byApp.keys()]) await this.appChanged(appKey);
     const now = this.deps.now();
     for (const connections of [...this.byUser.values()]) {
       const session = [...connections][0]?.session;
@@ -359,10 +433,8 @@ export class Gateway {
     const session = connection.session;
     if (session && this.bySession.get(session.sessionId) === connection) {
       this.bySession.delete(session.sessionId);
-      const key = userKey(session.appKey, session.userId);
-      const connections = this.byUser.get(key);
-      connections?.delete(connection);
-      if (connections?.size === 0) this.byUser.delete(key);
+      removeFrom(this.byUser, userKey(session.appKey, session.userId), connection);
+      removeFrom(this.byApp, session.appKey, connection);
       await this.deps.sessions.close(session.sessionId).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not release a session'));
     }
   }
@@ -384,4 +456,16 @@ export class Gateway {
 
 function userKey(appKey: string, userId: string): string {
   return `${appKey}\u0000${userId}`;
+}
+
+function addTo(index: Map<string, Set<GatewayConnection>>, key: string, connection: GatewayConnection): void {
+  let connections = index.get(key);
+  if (!connections) index.set(key, (connections = new Set()));
+  connections.add(connection);
+}
+
+function removeFrom(index: Map<string, Set<GatewayConnection>>, key: string, connection: GatewayConnection): void {
+  const connections = index.get(key);
+  connections?.delete(connection);
+  if (connections?.size === 0) index.delete(key);
 }

@@ -232,13 +232,24 @@ describe('redis bus', () => {
     });
     const seen = record(bus);
     const raw = await rawRedis();
-    for (const junk of ['not json', '{"kind":"reboot-the-world"}', '{"kind":"inbox","appKey":"a","notices":"many"}', '{"kind":"drop-session","reason":"kicked"}']) {
-      await raw.publish(`${keyPrefix}events`, junk);
-    }
+    const junks = [
+      'not json',
+      '{"kind":"reboot-the-world"}',
+      '{"kind":"inbox","appKey":"a","notices":"many"}',
+      '{"kind":"drop-session","reason":"kicked"}',
+      '{"kind":"drop-session","sessionId":"s3","reason":"bored"}',
+      '{"kind":"app-changed"}',
+    ];
+    for (const junk of junks) await raw.publish(`${keyPrefix}events`, junk);
     const inbox: BusEvent = { kind: 'inbox', appKey: 'a', notices: [{ userId: 'u', cursor: 7 }], exceptSessionId: 's1' };
-    await bus.publish(inbox);
-    await bus.publish({ kind: 'drop-session', sessionId: 's2', reason: 'kicked' });
-    await eventually(() => expect(seen).toEqual([inbox, { kind: 'drop-session', sessionId: 's2', reason: 'kicked' }]));
+    const valid: BusEvent[] = [
+      inbox,
+      { kind: 'drop-session', sessionId: 's2', reason: 'kicked' },
+      { kind: 'drop-user', appKey: 'a', userId: 'u', reason: 'app-secret-rotated' },
+      { kind: 'app-changed', appKey: 'a' },
+    ];
+    for (const event of valid) await bus.publish(event);
+    await eventually(() => expect(seen).toEqual(valid));
   });
 
   it('lets two nodes see each other’s sessions and events, each event once', async () => {

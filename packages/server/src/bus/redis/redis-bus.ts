@@ -415,7 +415,17 @@ function redisNodes(client: ScriptedRedis, keys: RedisKeys, now: () => number): 
   };
 }
 
-const dropReasons: ReadonlySet<string> = new Set<DropReason>(['kicked', 'user-blocked', 'user-deactivated', 'token-expired']);
+/** A record, so that a reason added to DropReason cannot be forgotten here (events with it would be dropped). */
+const dropReasons: Readonly<Record<DropReason, true>> = {
+  kicked: true,
+  'user-blocked': true,
+  'user-deactivated': true,
+  'token-expired': true,
+  'app-blocked': true,
+  'app-deleted': true,
+  'app-secret-rotated': true,
+};
+const isDropReason = (value: unknown): boolean => typeof value === 'string' && Object.hasOwn(dropReasons, value);
 
 /**
  * The event in a channel message, or undefined for anything else: a node of another version may
@@ -433,9 +443,11 @@ function parseEvent(message: string): BusEvent | undefined {
   const isString = (field: string) => typeof event[field] === 'string';
   switch (event.kind) {
     case 'drop-user':
-      return isString('appKey') && isString('userId') && dropReasons.has(event.reason as string) ? (event as BusEvent) : undefined;
+      return isString('appKey') && isString('userId') && isDropReason(event.reason) ? (event as BusEvent) : undefined;
     case 'drop-session':
-      return isString('sessionId') && dropReasons.has(event.reason as string) ? (event as BusEvent) : undefined;
+      return isString('sessionId') && isDropReason(event.reason) ? (event as BusEvent) : undefined;
+    case 'app-changed':
+      return isString('appKey') ? (event as BusEvent) : undefined;
     case 'inbox': {
       const notices = event.notices;
       const wellFormed =

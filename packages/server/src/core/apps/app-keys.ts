@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AppRecord } from '../../store/store.js';
 import { deriveTokenKey } from '../tokens/token.js';
 
@@ -26,13 +26,36 @@ function randomString(length: number, alphabet: string): string {
   return out;
 }
 
-const tokenKeys = new Map<string, { secret: string; key: Buffer }>();
+interface TokenKey {
+  secret: string;
+  key: Buffer;
+  fingerprint: string;
+}
 
-/** The derived token key of an app, memoised per secret so a hot connect path does no extra HMAC. */
-export function tokenKeyOf(app: AppRecord): Buffer {
+const tokenKeys = new Map<string, TokenKey>();
+
+/** Memoised per secret so a hot connect path does no extra HMAC. */
+function tokenKeyEntry(app: AppRecord): TokenKey {
   const cached = tokenKeys.get(app.appKey);
-  if (cached && cached.secret === app.appSecret) return cached.key;
+  if (cached && cached.secret === app.appSecret) return cached;
   const key = deriveTokenKey(app.appSecret);
-  tokenKeys.set(app.appKey, { secret: app.appSecret, key });
-  return key;
+  // 96 bits of a hash of the key: distinct keys never collide in practice, and it reveals nothing of the key.
+  const fingerprint = createHash('sha256').update('parley-token-key-fingerprint-v1').update(key).digest('base64url').slice(0, 16);
+  const entry = { secret: app.appSecret, key, fingerprint };
+  tokenKeys.set(app.appKey, entry);
+  return entry;
+}
+
+/** The derived token key of an app. */
+export function tokenKeyOf(app: AppRecord): Buffer {
+  return tokenKeyEntry(app).key;
+}
+
+/**
+ * Names the app's current token key without revealing it or the secret. A session keeps the
+ * fingerprint of the key its token was verified with, so a rotation ends exactly the sessions
+ * whose tokens the new key no longer verifies.
+ */
+export function tokenKeyFingerprintOf(app: AppRecord): string {
+  return tokenKeyEntry(app).fingerprint;
 }

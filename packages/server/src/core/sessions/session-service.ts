@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Bus, DropReason, PlatformClass, SessionEntry } from '../../bus/bus.js';
+import { tokenKeyFingerprintOf } from '../apps/app-keys.js';
 import type { AppService } from '../apps/app-service.js';
 import type { UserService } from '../users/user-service.js';
 import { verifyConnect, type ConnectRefusal } from '../tokens/token-verification.js';
@@ -18,7 +19,11 @@ export interface ConnectRequest {
 
 export type SessionRefusal = ConnectRefusal | 'other-device-online';
 
-export type OpenResult = { ok: true; session: SessionEntry } | { ok: false; refusal: SessionRefusal };
+/** `keyFingerprint`: names the token key the token was verified with (see tokenKeyFingerprintOf). */
+export type OpenResult = { ok: true; session: SessionEntry; keyFingerprint: string } | { ok: false; refusal: SessionRefusal };
+
+/** Why a live session of an app must end now, given the key fingerprint it was opened with; undefined when it may stay. */
+export type AppVerdict = (keyFingerprint: string | undefined) => DropReason | undefined;
 
 /**
  * Opens and closes sessions: the one place that decides whether a connect becomes a session and
@@ -63,7 +68,7 @@ export class SessionService {
       connectedAt: this.now(),
     };
     await this.bus.presence.add(session);
-    return { ok: true, session };
+    return { ok: true, session, keyFingerprint: tokenKeyFingerprintOf(app) };
   }
 
   close(sessionId: string): Promise<void> {
@@ -74,5 +79,14 @@ export class SessionService {
   async standing(appKey: string, userId: string): Promise<DropReason | undefined> {
     const user = await this.users.get(appKey, userId);
     return user ? barredReason(user, this.now()) : undefined;
+  }
+
+  /** After a change to the app (state or secret): reads it afresh and judges its live sessions. */
+  async appStanding(appKey: string): Promise<AppVerdict> {
+    const app = await this.apps.reread(appKey);
+    if (!app || app.state === 'deleted') return () => 'app-deleted';
+    if (app.state === 'blocked') return () => 'app-blocked';
+    const current = tokenKeyFingerprintOf(app);
+    return (keyFingerprint) => (keyFingerprint === current ? undefined : 'app-secret-rotated');
   }
 }
