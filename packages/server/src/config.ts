@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -10,7 +11,16 @@ export interface ServerConfig {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   publicUrl: string | undefined;
+  /**
+   * Host names (with or without a port) that a request's Host header may carry when `publicUrl` is
+   * unset; http/public-url.ts adds the bound address and, on loopback binds, the loopback names.
+   */
+  allowedHosts: string[];
   adminToken: string | undefined;
+  /** A file holding the admin token: keeps it out of `ps` and the environment. */
+  adminTokenFile: string | undefined;
+  /** A bearer token that opens `/metrics` only (scrapers need not hold the admin token). */
+  metricsToken: string | undefined;
   logLevel: string;
   /** Messages older than this are purged. */
   retentionDays: number;
@@ -18,10 +28,20 @@ export interface ServerConfig {
   userSendRate: number;
   /** WebSocket handshakes per second allowed from one IP address (a burst of twice that). */
   handshakeRate: number;
-  /** The demo chat's token-issuing routes (`/demo/api`): on unless `--no-demo`. */
+  /** Open TCP connections (HTTP and gateway) this node holds at most; past it new ones are closed at once. */
+  maxConnections: number;
+  /** Open TCP connections one client address may hold at most. */
+  maxConnectionsPerIp: number;
+  /**
+   * Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed, so per-IP limits see
+   * the client behind them; empty: nobody's.
+   */
+  trustProxy: string[];
+  /** The demo chat's token-issuing routes (`/demo/api`): see `demoDefault`. */
   demo: boolean;
 }
 
+/** Flags that take a value, with their environment twins. */
 const envTwins = {
   port: 'PARLEY_PORT',
   host: 'PARLEY_HOST',
@@ -29,23 +49,40 @@ const envTwins = {
   'database-url': 'PARLEY_DATABASE_URL',
   'redis-url': 'PARLEY_REDIS_URL',
   'public-url': 'PARLEY_PUBLIC_URL',
+  'allowed-hosts': 'PARLEY_ALLOWED_HOSTS',
   'admin-token': 'PARLEY_ADMIN_TOKEN',
+  'admin-token-file': 'PARLEY_ADMIN_TOKEN_FILE',
+  'metrics-token': 'PARLEY_METRICS_TOKEN',
   'log-level': 'PARLEY_LOG_LEVEL',
   'retention-days': 'PARLEY_RETENTION_DAYS',
   'user-send-rate': 'PARLEY_USER_SEND_RATE',
   'handshake-rate': 'PARLEY_HANDSHAKE_RATE',
+  'max-connections': 'PARLEY_MAX_CONNECTIONS',
+  'max-connections-per-ip': 'PARLEY_MAX_CONNECTIONS_PER_IP',
+  'trust-proxy': 'PARLEY_TRUST_PROXY',
 } as const;
 
 export type FlagName = keyof typeof envTwins;
+
+/** Values as parseArgs gives them: strings for the flags above, booleans for `--demo` / `--no-demo`. */
+export type ConfigValues = Partial<Record<FlagName, string>> & { demo?: boolean; 'no-demo'?: boolean };
+
 export const configFlagOptions = {
   ...(Object.fromEntries(Object.keys(envTwins).map((name) => [name, { type: 'string' as const }])) as Record<FlagName, { type: 'string' }>),
-  // parseArgs has no automatic negation: the demo is on unless this flag (or PARLEY_NO_DEMO=1) is given.
+  // parseArgs has no automatic negation, so both spellings are flags of their own.
+  demo: { type: 'boolean' as const },
   'no-demo': { type: 'boolean' as const },
 };
 
+const list = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+
 const schema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
-  host: z.string().min(1).default('0.0.0.0'),
+  // Loopback unless told otherwise: a first `npm start` is reachable from this machine only.
+  host: z.string().min(1).default('127.0.0.1'),
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z.string().url().optional(),
   redisUrl: z.string().url().optional(),
@@ -54,20 +91,25 @@ const schema = z.object({
     .url()
     .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
     .optional(),
+  allowedHosts: list.refine((hosts) => hosts.every(isHostName), 'must be a comma-separated list of host names or host:port'),
   adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  adminTokenFile: z.string().min(1).optional(),
+  metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   retentionDays: z.coerce.number().min(1).max(3650).default(7),
   userSendRate: z.coerce.number().int().min(1).max(1_000_000).default(200),
   handshakeRate: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  // Generous enough for the 100,000-connection bar on one node that may hold that many files.
+  maxConnections: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  // A benchmark's 16 loopback sources carry ~1,250 each; a NAT or a proxy without --trust-proxy may need more.
+  maxConnectionsPerIp: z.coerce.number().int().min(1).max(10_000_000).default(2_000),
+  trustProxy: list.refine((entries) => entries.every(isAddressOrRange), 'must be a comma-separated list of IP addresses or CIDR ranges'),
 });
 
 export class ConfigError extends Error {}
 
 /** Flags win over environment variables, which win over defaults. */
-export function resolveConfig(
-  values: Partial<Record<FlagName, string>> & { 'no-demo'?: boolean },
-  env: NodeJS.ProcessEnv = process.env,
-): ServerConfig {
+export function resolveConfig(values: ConfigValues, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const pick = (name: FlagName) => values[name] ?? nonEmpty(env[envTwins[name]]);
   const result = schema.safeParse({
     port: pick('port'),
@@ -76,31 +118,110 @@ export function resolveConfig(
     databaseUrl: pick('database-url'),
     redisUrl: pick('redis-url'),
     publicUrl: pick('public-url'),
+    allowedHosts: pick('allowed-hosts'),
     adminToken: pick('admin-token'),
+    adminTokenFile: pick('admin-token-file'),
+    metricsToken: pick('metrics-token'),
     logLevel: pick('log-level'),
     retentionDays: pick('retention-days'),
     userSendRate: pick('user-send-rate'),
     handshakeRate: pick('handshake-rate'),
+    maxConnections: pick('max-connections'),
+    maxConnectionsPerIp: pick('max-connections-per-ip'),
+    trustProxy: pick('trust-proxy'),
   });
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new ConfigError(`invalid setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    const key = issue?.path[0];
+    const flag = Object.keys(envTwins).find((f) => camel(f) === key);
+    throw new ConfigError(`invalid setting ${flag ? `--${flag}` : String(key ?? '')}: ${issue?.message ?? 'invalid'}`);
   }
   const c = result.data;
+  if (c.adminToken && c.adminTokenFile) throw new ConfigError('give the admin token with --admin-token or --admin-token-file, not both');
   return {
     ...c,
     dataDir: resolve(c.dataDir),
     databaseUrl: c.databaseUrl,
     redisUrl: c.redisUrl,
     adminToken: c.adminToken,
+    adminTokenFile: c.adminTokenFile === undefined ? undefined : resolve(c.adminTokenFile),
+    metricsToken: c.metricsToken,
     publicUrl: c.publicUrl?.replace(/\/+$/, ''),
-    demo: !(values['no-demo'] ?? ['1', 'true'].includes(env.PARLEY_NO_DEMO ?? '')),
+    demo: demoSetting(values, env) ?? isLoopbackHost(c.host),
   };
 }
 
 export function parseConfigArgs(argv: string[]): { config: ServerConfig; rest: string[] } {
   const { values, positionals } = parseArgs({ args: argv, options: configFlagOptions, allowPositionals: true, strict: true });
   return { config: resolveConfig(values), rest: positionals };
+}
+
+/** What the operator should know about these settings before anyone else reaches the server. */
+export function configWarnings(config: ServerConfig): string[] {
+  const warnings: string[] = [];
+  const exposed = !isLoopbackHost(config.host);
+  if (exposed && config.demo) {
+    warnings.push(`the demo is on while bound to ${config.host}: anyone who reaches the port gets tokens for the development app (--no-demo turns it off)`);
+  }
+  if (exposed && !config.publicUrl) {
+    warnings.push('--public-url is unset: tokens and navigation name this server as each request\'s Host header does (only names of this server are accepted); set it to the address clients use');
+  }
+  if (exposed && config.publicUrl?.startsWith('http://')) {
+    warnings.push('--public-url is plain http: put HTTPS in front of Parley on any network you do not control (docs/security.md)');
+  }
+  return warnings;
+}
+
+/**
+ * The demo mints tokens for anyone who can reach the port, so it is on by default only on a loopback
+ * bind. `--demo`/`--no-demo` (or PARLEY_DEMO / PARLEY_NO_DEMO) decide otherwise; undefined: not said.
+ */
+function demoSetting(values: ConfigValues, env: NodeJS.ProcessEnv): boolean | undefined {
+  if (values.demo && values['no-demo']) throw new ConfigError('give --demo or --no-demo, not both');
+  if (values.demo) return true;
+  if (values['no-demo']) return false;
+  const on = envBoolean(env, 'PARLEY_DEMO');
+  const off = envBoolean(env, 'PARLEY_NO_DEMO');
+  if (on !== undefined && off !== undefined && on === off) throw new ConfigError('PARLEY_DEMO and PARLEY_NO_DEMO disagree: set one of them');
+  return on ?? (off === undefined ? undefined : !off);
+}
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+
+/** A boolean environment variable in any of the usual spellings; anything else stops the start. */
+export function envBoolean(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return undefined;
+  const word = raw.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new ConfigError(`${name} must be one of 1/0, true/false, yes/no, on/off, not ${JSON.stringify(raw.slice(0, 40))}`);
+}
+
+/** Whether a bind address is reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+/** A Host header value (or an `--allowed-hosts` entry): a name or address, an optional port, nothing else. */
+export function isHostName(value: string): boolean {
+  return /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(value);
+}
+
+function isAddressOrRange(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  if (extra !== undefined || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

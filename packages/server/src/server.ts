@@ -1,11 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import type { Bus } from './bus/bus.js';
 import { createLocalBus } from './bus/local/local-bus.js';
 import { createRedisBus } from './bus/redis/redis-bus.js';
-import type { ServerConfig } from './config.js';
+import { configWarnings, isLoopbackHost, type ServerConfig } from './config.js';
+import { exposedDataFiles } from './data-dir.js';
 import { AppService } from './core/apps/app-service.js';
+import { AppWatcher } from './core/apps/app-watcher.js';
 import { ensureDevApp } from './core/apps/dev-app.js';
 import { GroupService } from './core/groups/group-service.js';
 import { MessageService } from './core/messaging/message-service.js';
@@ -16,8 +19,11 @@ import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway/g
 import { messagingQueries, publishHandlers } from './gateway/messaging.js';
 import { connectTimeQueries } from './gateway/queries.js';
 import { ensureAdminToken } from './http/admin/admin-token.js';
+import { clientAddressOf, trustedProxies } from './http/client-address.js';
+import { limitConnections } from './http/connection-limits.js';
 import { buildHttpServer } from './http/http-server.js';
 import { createMetricsRegistry } from './http/metrics.js';
+import { PublicAddress } from './http/public-url.js';
 import type { Services } from './services.js';
 import { openStore } from './store/open-store.js';
 import type { AppRecord } from './store/store.js';
@@ -32,6 +38,8 @@ export interface RunningServer {
   createdDevApp: AppRecord | undefined;
   /** The admin token, when this start generated it (no `--admin-token`, no saved one). */
   createdAdminToken: string | undefined;
+  /** What the operator should fix (exposed files, settings unsafe off loopback), one line each. */
+  warnings: string[];
   /** Stops accepting, lets in-flight requests finish, then closes the store. */
   close(): Promise<void>;
 }
@@ -44,7 +52,8 @@ export interface StartOptions {
 /** The composition root: wires store, bus and core into the HTTP and WebSocket edges. */
 export async function startServer(config: ServerConfig, logger: Logger, options: StartOptions = {}): Promise<RunningServer> {
   // First, so that a data directory it cannot use stops the start before anything is open.
-  const admin = await ensureAdminToken(config.dataDir, config.adminToken);
+  const admin = await ensureAdminToken(config.dataDir, { token: config.adminToken, file: config.adminTokenFile });
+  const warnings = [...configWarnings(config), ...exposedDataFiles(config.dataDir)];
   const store = await openStore(config);
   let bus: Bus;
   try {
@@ -54,16 +63,33 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     throw error;
   }
   const now = Date.now;
-  const apps = new AppService(store, now);
+  const apps = new AppService(store, now, bus);
   const users = new UserService(store, bus, now);
   const messages = new MessageService(store, bus, now, { sendsPerUserPerSecond: config.userSendRate });
   const services: Services = { store, bus, apps, users, groups: new GroupService(store, now), messages, now };
-  const createdDevApp = await ensureDevApp(apps, config.dataDir);
+  const createdDevApp = await ensureDevApp(apps, store, config.dataDir);
 
   const metrics = createMetricsRegistry();
-  const http = buildHttpServer({ services, logger, metrics, publicUrl: config.publicUrl, adminToken: admin.token, dataDir: config.dataDir, clustered: config.redisUrl !== undefined, demo: config.demo });
-  // Half-open connections (a flood of started handshakes) are cut after 10 s, not Node's 60.
-  http.server.headersTimeout = 10_000;
+  const trusted = trustedProxies(config.trustProxy);
+  const publicAddress = new PublicAddress(config.publicUrl, config.allowedHosts);
+  const http = buildHttpServer({
+    services,
+    logger,
+    metrics,
+    publicAddress,
+    adminToken: admin.token,
+    metricsAccess: { open: isLoopbackHost(config.host), tokens: [admin.token, ...(config.metricsToken ? [config.metricsToken] : [])] },
+    trustedProxies: trusted,
+    clustered: config.redisUrl !== undefined,
+    demo: config.demo,
+  });
+  const refusedConnections = new Counter({
+    name: 'parley_connections_refused_total',
+    help: 'TCP connections closed on accept because a connection cap was reached',
+    labelNames: ['cap'],
+    registers: [metrics],
+  });
+  limitConnections(http.server, { total: config.maxConnections, perIp: config.maxConnectionsPerIp, trusted }, (cap) => refusedConnections.inc({ cap }));
   const gateway = new Gateway(http.server, {
     sessions: new SessionService(apps, users, bus, now),
     bus,
@@ -71,6 +97,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     metrics,
     queries: { ...connectTimeQueries, ...messagingQueries(messages) },
     publishes: publishHandlers(messages, metrics),
+    clientAddress: (request) => clientAddressOf(request, trusted),
     now,
   }, { ...defaultGatewayOptions, handshakesPerIpPerSecond: config.handshakeRate, ...options.gateway });
   try {
@@ -81,6 +108,9 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     throw error;
   }
   const { port } = http.server.address() as AddressInfo;
+  publicAddress.bind(config.host, port);
+  const appWatcher = new AppWatcher(apps, (appKey) => gateway.appChanged(appKey), logger);
+  await appWatcher.start();
   const retention = startRetention(store, logger, config.retentionDays, now);
   const announcer = startAnnouncing(bus, gateway, new URL(config.publicUrl ?? `http://${shownHost(config.host)}:${port}`), logger);
   await announcer.announce();
@@ -93,9 +123,11 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     gateway,
     createdDevApp,
     createdAdminToken: admin.created ? admin.token : undefined,
+    warnings,
     close: () =>
       (closing ??= (async () => {
         retention.stop();
+        await appWatcher.stop();
         await announcer.stop();
         await gateway.close();
         await http.close();

@@ -94,18 +94,18 @@ describe('parley app', () => {
 });
 
 describe('parley serve', () => {
-  it('creates and prints the development app once, saved with mode 0600', async () => {
+  it('creates the development app once, saved with mode 0600, and names its file (stdout is no terminal here)', async () => {
     const dataDir = tempDataDir();
     const first = await serve(dataDir);
-    expect(first.output()).toMatch(/App Secret: [A-Za-z0-9]{24}/);
+    expect(first.output()).toContain(`Created a development app; its App Key and App Secret are in ${join(dataDir, 'dev-app.json')}`);
     const saved = JSON.parse(readFileSync(join(dataDir, 'dev-app.json'), 'utf8')) as { appKey: string; appSecret: string };
-    expect(first.output()).toContain(saved.appSecret);
+    expect(first.output()).not.toContain(saved.appSecret);
     expect(statSync(join(dataDir, 'dev-app.json')).mode & 0o777).toBe(0o600);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
     const second = await serve(dataDir);
-    expect(second.output()).not.toContain('App Secret');
+    expect(second.output()).not.toContain('Created a development app');
     expect((await parley(['dev-credentials', '--data-dir', dataDir])).stdout).toContain(saved.appKey);
   });
 

@@ -29,7 +29,9 @@ async function witnessStillServed(): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({}, {
+  // The abuse below holds over 2,000 sockets from one address; this file is about the gateway
+  // forgetting them, not about the per-address cap (test/security/connection-limits.test.ts).
+  server = await startTestServer({ maxConnectionsPerIp: 10_000 }, {
     gateway: { handshakeTimeoutMs: 500, sweepIntervalMs: 100, keepAliveBoundsSeconds: { min: 1, max: 300 }, handshakesPerIpPerSecond: 100_000 },
   });
   witness = await RawClient.open(server.url);

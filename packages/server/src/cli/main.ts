@@ -8,9 +8,14 @@ import { serveCommand } from './serve-command.js';
 
 const usage = `parley — self-hosted instant messaging, RongCloud compatible
 
-  parley serve [--port 8080] [--host 0.0.0.0] [--data-dir ./data] [--public-url URL]
-               [--database-url URL] [--redis-url URL] [--admin-token TOKEN] [--log-level info]
+  parley serve [--port 8080] [--host 127.0.0.1] [--data-dir ./data] [--public-url URL]
+               [--allowed-hosts NAMES] [--database-url URL] [--redis-url URL]
+               [--admin-token TOKEN | --admin-token-file FILE] [--metrics-token TOKEN]
+               [--demo | --no-demo] [--trust-proxy ADDRESSES] [--max-connections 100000]
+               [--max-connections-per-ip 2000] [--handshake-rate 200] [--user-send-rate 200]
+               [--retention-days 7] [--log-level info]
       each flag has an environment twin: PARLEY_PORT, PARLEY_HOST, PARLEY_DATA_DIR, ...
+      (booleans: PARLEY_DEMO / PARLEY_NO_DEMO = 1/0, true/false, yes/no, on/off)
   ${appUsage.split('\n').join('\n  ')}
   ${tokenUsage.split('\n').join('\n  ')}
   parley dev-credentials [--data-dir DIR]   print the development app's App Key and App Secret`;

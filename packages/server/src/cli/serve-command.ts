@@ -2,7 +2,7 @@ import type { ServerConfig } from '../config.js';
 import { devAppFile } from '../core/apps/dev-app.js';
 import { adminTokenFile } from '../http/admin/admin-token.js';
 import { createLogger } from '../logger.js';
-import { startServer } from '../server.js';
+import { startServer, type RunningServer } from '../server.js';
 
 /** `parley serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function serveCommand(config: ServerConfig): Promise<number> {
@@ -13,29 +13,43 @@ export async function serveCommand(config: ServerConfig): Promise<number> {
     process.once('SIGINT', resolve);
   });
   const server = await startServer(config, logger);
-  if (server.createdDevApp) {
-    // Printed once, on purpose, to the terminal and not to the log stream.
-    process.stdout.write(
-      [
-        '',
-        'Created a development app (shown once; also saved to ' + devAppFile(config.dataDir) + '):',
-        `  App Key:    ${server.createdDevApp.appKey}`,
-        `  App Secret: ${server.createdDevApp.appSecret}`,
-        '',
-      ].join('\n') + '\n',
-    );
-  }
-  if (server.createdAdminToken) {
-    process.stdout.write(
-      ['', `Generated an admin token for the console (shown once; also saved to ${adminTokenFile(config.dataDir)}):`, `  ${server.createdAdminToken}`, ''].join('\n') + '\n',
-    );
-  }
-  logger.info({ url: server.url, dataDir: config.dataDir }, 'parley is listening');
+  process.stdout.write(firstStartNotice(server, config.dataDir, process.stdout.isTTY === true));
+  for (const warning of server.warnings) logger.warn(warning);
+  logger.info({ url: server.url, dataDir: config.dataDir, demo: config.demo }, 'parley is listening');
   process.stdout.write(`Parley is running at ${server.url}\n`);
-  process.stdout.write(`  demo chat ${server.url}/  ·  console ${server.url}/console\n`);
+  process.stdout.write(`  ${config.demo ? `demo chat ${server.url}/  ·  ` : ''}console ${server.url}/console\n`);
 
   logger.info({ signal: await stopSignal }, 'shutting down');
   await server.close();
   logger.info('stopped');
   return 0;
+}
+
+/**
+ * What the first start created. Secrets go to a terminal only: when stdout is a pipe or a file it
+ * usually feeds a log store (journald, a container runtime), which keeps what it is given, so then
+ * only the files that hold them are named.
+ */
+export function firstStartNotice(server: Pick<RunningServer, 'createdDevApp' | 'createdAdminToken'>, dataDir: string, terminal: boolean): string {
+  const lines: string[] = [];
+  const app = server.createdDevApp;
+  if (app) {
+    lines.push(
+      '',
+      terminal
+        ? `Created a development app (shown once; also saved to ${devAppFile(dataDir)}):`
+        : `Created a development app; its App Key and App Secret are in ${devAppFile(dataDir)} (npx parley dev-credentials prints them)`,
+    );
+    if (terminal) lines.push(`  App Key:    ${app.appKey}`, `  App Secret: ${app.appSecret}`);
+  }
+  if (server.createdAdminToken) {
+    lines.push(
+      '',
+      terminal
+        ? `Generated an admin token for the console (shown once; also saved to ${adminTokenFile(dataDir)}):`
+        : `Generated an admin token for the console; it is in ${adminTokenFile(dataDir)}`,
+    );
+    if (terminal) lines.push(`  ${server.createdAdminToken}`);
+  }
+  return lines.length === 0 ? '' : lines.join('\n') + '\n\n';
 }

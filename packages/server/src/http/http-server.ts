@@ -5,27 +5,36 @@ import type { Services } from '../services.js';
 import { adminPlugin } from './admin/admin-routes.js';
 import { ApiCode, ApiError } from './api-error.js';
 import { demoPlugin } from './demo/demo-routes.js';
-import { installMetrics } from './metrics.js';
+import { isHostName } from '../config.js';
+import type { TrustedProxies } from './client-address.js';
+import { installMetrics, type MetricsAccess } from './metrics.js';
 import { navigationPlugin } from './navigation.js';
 import { parseForm } from './server-api/form.js';
 import { serverApiPlugin } from './server-api/server-api-plugin.js';
 import { groupAndMessageRoutes } from './server-api/message-routes.js';
 import { userRoutes } from './server-api/user-routes.js';
+import type { PublicAddress } from './public-url.js';
 import { DEFAULT_WEB_ROOT, staticPagesPlugin } from './static-pages.js';
 
 export const MAX_BODY_BYTES = 100 * 1024;
+/**
+ * A request's headers must be complete this soon after its connection opens; the check runs every
+ * second, so a slow-header client holds its socket for at most about this long plus one.
+ */
+export const HEADERS_TIMEOUT_MS = 5_000;
 
 export interface HttpServerOptions {
   services: Services;
   logger: Logger;
   metrics: Registry;
-  publicUrl: string | undefined;
+  publicAddress: PublicAddress;
   /** The bearer token of `/admin/api` (admin/admin-token.ts says where it comes from). */
   adminToken: string;
-  /** Holds `dev-app.json`, which names the app the demo signs users into. */
-  dataDir: string;
-  /** The demo's token-issuing routes (`/demo/api`); default on, `--no-demo` turns them off. */
-  demo?: boolean;
+  metricsAccess: MetricsAccess;
+  /** Proxies whose `X-Forwarded-For` names the client (`--trust-proxy`). */
+  trustedProxies: TrustedProxies;
+  /** The demo's token-issuing routes (`/demo/api`); config.ts decides the default. */
+  demo: boolean;
   /** The web pages' build output; default `packages/web/dist`. */
   webRoot?: string;
   /** Cluster mode: navigation lists the live gateways from the bus. */
@@ -34,12 +43,14 @@ export interface HttpServerOptions {
 
 /** The HTTP edge: Server API, navigation, health and metrics, web pages and their APIs, with one error shape for all. */
 export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
-  const { services, logger, metrics, publicUrl, clustered } = options;
+  const { services, logger, metrics, publicAddress, clustered } = options;
   const http = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: MAX_BODY_BYTES,
     // Stops a slow or silent client from holding a socket forever.
     requestTimeout: 30_000,
+    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+    trustProxy: (address: string) => options.trustedProxies(address),
     // Per-request lines at info level would dominate the log under load; the debug hook below has them.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
@@ -75,15 +86,21 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     request.log.debug({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
-  installMetrics(http, metrics);
+  // A malformed Host would otherwise reach URL parsing deep inside a route and end as a 500.
+  http.addHook('onRequest', async (request, reply) => {
+    const host = request.headers.host;
+    if (host !== undefined && !isHostName(host)) return reply.code(400).send({ code: 400, errorMessage: 'malformed Host header' });
+  });
+
+  installMetrics(http, metrics, options.metricsAccess, services.bus);
   http.get('/healthz', async () => {
     await services.store.ping();
     return { status: 'ok' };
   });
-  http.register(navigationPlugin, { services, publicUrl, clustered: clustered ?? false });
-  http.register(serverApiPlugin, { services, routes: [...userRoutes(services, publicUrl), ...groupAndMessageRoutes(services)] });
-  http.register(adminPlugin, { services, metrics, adminToken: options.adminToken, publicUrl });
-  if (options.demo ?? true) http.register(demoPlugin, { services, dataDir: options.dataDir, publicUrl });
+  http.register(navigationPlugin, { services, publicAddress, clustered: clustered ?? false });
+  http.register(serverApiPlugin, { services, routes: [...userRoutes(services, publicAddress), ...groupAndMessageRoutes(services)] });
+  http.register(adminPlugin, { services, metrics, adminToken: options.adminToken, publicAddress });
+  if (options.demo) http.register(demoPlugin, { services, publicAddress });
   http.register(staticPagesPlugin, { root: options.webRoot ?? DEFAULT_WEB_ROOT });
   return http;
 }

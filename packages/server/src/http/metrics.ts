@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Bus } from '../bus/bus.js';
+import { bearerGate } from './admin/bearer-gate.js';
 
 /** One registry per server, so several servers in one process (tests) keep separate figures. */
 export function createMetricsRegistry(): Registry {
@@ -9,10 +11,20 @@ export function createMetricsRegistry(): Registry {
 }
 
 /**
+ * Who may read `/metrics`. The figures name no user, but they show load and traffic patterns: open
+ * on a loopback bind, where only this machine reaches them; otherwise for a bearer of one of
+ * `tokens` (the admin token, or `--metrics-token` so a scraper need not hold the admin token).
+ */
+export interface MetricsAccess {
+  open: boolean;
+  tokens: string[];
+}
+
+/**
  * Request counts and latency by route (the route pattern, so unknown paths cannot add series).
  * Installed on the root instance, not as an encapsulated plugin, so its hook sees every route.
  */
-export function installMetrics(http: FastifyInstance, registry: Registry): void {
+export function installMetrics(http: FastifyInstance, registry: Registry, access: MetricsAccess, bus: Bus): void {
   const requests = new Counter({
     name: 'parley_http_requests_total',
     help: 'HTTP requests by route and status',
@@ -31,5 +43,6 @@ export function installMetrics(http: FastifyInstance, registry: Registry): void 
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
-  http.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  const gate = access.open ? [] : [bearerGate(bus, 'parley metrics', 'the admin token or the metrics token', () => access.tokens)];
+  http.get('/metrics', { onRequest: gate }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../services.js';
 import { passesNavigation } from '../core/tokens/token-verification.js';
 import type { FormMap } from './server-api/form.js';
-import { publicBaseUrl } from './public-url.js';
+import type { PublicAddress } from './public-url.js';
 
 /** RMTP over ws and wss, as the navigation answer numbers them. */
 const PROTOCOL_WS = 5;
@@ -10,7 +10,7 @@ const PROTOCOL_WSS = 6;
 
 export interface NavigationOptions {
   services: Services;
-  publicUrl: string | undefined;
+  publicAddress: PublicAddress;
   /** In cluster mode the answer lists the live gateways (least loaded first) instead of this node. */
   clustered: boolean;
 }
@@ -20,7 +20,7 @@ export interface NavigationOptions {
  * It refuses (401) only a token whose MAC fails; the SDK turns any 401 into 31004, so every other
  * refusal (unknown App Key, blocked user, expired token) is left to the gateway's CONNACK.
  */
-export async function navigationPlugin(http: FastifyInstance, { services, publicUrl, clustered }: NavigationOptions): Promise<void> {
+export async function navigationPlugin(http: FastifyInstance, { services, publicAddress, clustered }: NavigationOptions): Promise<void> {
   http.options('/v2/navi.json', async (_request, reply) => allowCrossOrigin(reply).code(204).send());
   http.post('/v2/navi.json', async (request, reply) => {
     allowCrossOrigin(reply);
@@ -28,7 +28,7 @@ export async function navigationPlugin(http: FastifyInstance, { services, public
     if (!(await passesNavigation(token, (appKey) => services.apps.get(appKey)))) {
       return reply.code(401).send({ code: 401, errorMessage: 'token incorrect' });
     }
-    const base = publicBaseUrl(request, publicUrl);
+    const base = publicAddress.baseUrlFor(request);
     const live = clustered ? await services.bus.nodes.live() : [];
     const serverAddr =
       live.length > 0

@@ -8,12 +8,9 @@ import { USER_ID_PATTERN } from '../../core/users/user-id.js';
 import type { Services } from '../../services.js';
 import type { AppRecord } from '../../store/store.js';
 import { setUpJsonApi, httpError, parseWith } from '../json-api.js';
-import { publicBaseUrl } from '../public-url.js';
-import { adminTokenMatches } from './admin-token.js';
+import type { PublicAddress } from '../public-url.js';
+import { bearerGate } from './bearer-gate.js';
 import { LiveStats } from './live-stats.js';
-
-/** Admin calls per second from one IP address (bursts of 3 times that); the console polls every few seconds. */
-const CALLS_PER_IP_PER_SECOND = 20;
 
 const appParams = z.object({ appKey: z.string().regex(/^[a-z0-9]{1,32}$/, 'must be an App Key') });
 const userParams = appParams.extend({
@@ -28,7 +25,7 @@ export interface AdminOptions {
   services: Services;
   metrics: Registry;
   adminToken: string;
-  publicUrl: string | undefined;
+  publicAddress: PublicAddress;
 }
 
 /**
@@ -36,7 +33,7 @@ export interface AdminOptions {
  * token>`: apps, users and the live figures. No answer carries an App Secret: a page is not where
  * secrets belong, so the console points at `npx parley app show` for them.
  */
-export async function adminPlugin(admin: FastifyInstance, { services, metrics, adminToken, publicUrl }: AdminOptions): Promise<void> {
+export async function adminPlugin(admin: FastifyInstance, { services, metrics, adminToken, publicAddress }: AdminOptions): Promise<void> {
   const { apps, users } = services;
   setUpJsonApi(admin);
 
@@ -44,18 +41,7 @@ export async function adminPlugin(admin: FastifyInstance, { services, metrics, a
   stats.start();
   admin.addHook('onClose', async () => stats.stop());
 
-  admin.addHook('onRequest', async (request, reply) => {
-    if (!(await services.bus.takeToken(`admin:${request.ip}`, CALLS_PER_IP_PER_SECOND, CALLS_PER_IP_PER_SECOND * 3))) {
-      return reply.code(429).send({ code: 429, errorMessage: 'too many admin calls from this address, slow down' });
-    }
-    const match = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '');
-    if (!match?.[1] || !adminTokenMatches(match[1], adminToken)) {
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Bearer realm="parley admin"')
-        .send({ code: 401, errorMessage: match ? 'the admin token is wrong' : 'send the admin token as Authorization: Bearer <token>' });
-    }
-  });
+  admin.addHook('onRequest', bearerGate(services.bus, 'parley admin', 'the admin token', () => [adminToken]));
 
   /** The app named in the URL; 404 when unknown, 409 when deleted and the call would change it. */
   const appOf = async (params: unknown, forChange: boolean): Promise<AppRecord> => {
@@ -115,7 +101,7 @@ export async function adminPlugin(admin: FastifyInstance, { services, metrics, a
 
   admin.post('/admin/api/apps/:appKey/users/:userId/token', async (request) => {
     const { app, userId } = await userOf(request.params, true);
-    return { userId, token: await users.issueToken(app, userId, {}, publicBaseUrl(request, publicUrl).origin) };
+    return { userId, token: await users.issueToken(app, userId, {}, publicAddress.baseUrlFor(request).origin) };
   });
 
   admin.post('/admin/api/apps/:appKey/users/:userId/block', async (request) => {

@@ -67,6 +67,27 @@ describe('Server API signature', () => {
     expect(await refusal(verifySignature(app('strict'), signed('78', t), NOW, claim))).toBe('accepted');
   });
 
+  it('strict mode refuses a replay re-spelt by moving digits between nonce and timestamp', async () => {
+    const claim = claims();
+    const t = String(Math.floor(NOW / 1000));
+    const original = signed('N0', t);
+    expect(await refusal(verifySignature(app('strict'), original, NOW, claim))).toBe('accepted');
+    // The same signed string "N0" + t, with the zero moved to the front of the timestamp.
+    const respelt = { nonce: 'N', timestamp: `0${t}`, signature: original.signature };
+    expect(computeSignature('secret', respelt.nonce, respelt.timestamp)).toBe(original.signature);
+    expect(await refusal(verifySignature(app('strict'), respelt, NOW, claim))).toMatch(/malformed/);
+    expect(await refusal(verifySignature(app('compatible'), respelt, NOW, claims()))).toMatch(/malformed/);
+  });
+
+  it('strict mode remembers what was signed, not only the nonce it was signed with', async () => {
+    const seen: string[] = [];
+    const claim = async (key: string) => (seen.includes(key) ? false : (seen.push(key), true));
+    const call = signed('9', String(NOW));
+    expect(await refusal(verifySignature(app('strict'), call, NOW, claim))).toBe('accepted');
+    expect(seen).toContain(`signed:k:${call.signature}`);
+    expect(await refusal(verifySignature(app('strict'), { ...call, signature: call.signature.toUpperCase() }, NOW, claim))).toMatch(/already used/);
+  });
+
   it('reads seconds and milliseconds', () => {
     expect(timestampMs('1800000000')).toBe(1_800_000_000_000);
     expect(timestampMs('1800000000123')).toBe(1_800_000_000_123);

@@ -30,7 +30,9 @@ export async function verifySignature(
 ): Promise<void> {
   const { nonce, timestamp, signature } = headers;
   if (!nonce || !timestamp || !signature) throw ApiError.signature('Nonce, Timestamp and Signature headers are required');
-  if (nonce.length > 128 || !/^\d{1,16}$/.test(timestamp) || !/^[0-9a-fA-F]{40}$/.test(signature)) {
+  // Canonical numbers only: with a leading zero allowed, `nonce=N0&timestamp=T` and `nonce=N&timestamp=0T`
+  // would be two spellings of one signed string.
+  if (nonce.length > 128 || !/^[1-9]\d{0,15}$/.test(timestamp) || !/^[0-9a-fA-F]{40}$/.test(signature)) {
     throw ApiError.signature('malformed Nonce, Timestamp or Signature header');
   }
   const expected = Buffer.from(computeSignature(app.appSecret, nonce, timestamp), 'utf8');
@@ -41,8 +43,12 @@ export async function verifySignature(
   if (Math.abs(now - timestampMs(timestamp)) > STRICT_WINDOW_MS) {
     throw ApiError.signature('Timestamp is more than 5 minutes away from the server clock');
   }
-  // Twice the window: a timestamp up to 5 min ahead stays acceptable for 10 min from now.
-  if (!(await claimNonce(`nonce:${app.appKey}:${nonce}`, 2 * STRICT_WINDOW_MS))) {
+  // Twice the window: a timestamp up to 5 min ahead stays acceptable for 10 min from now. The
+  // claim is on what was signed (the signature stands for nonce + timestamp), so a call re-spelt
+  // with the same signed string is the same call; a nonce reused with another timestamp is refused too.
+  const claims = [`signed:${app.appKey}:${signature.toLowerCase()}`, `nonce:${app.appKey}:${nonce}`];
+  const fresh = await Promise.all(claims.map((key) => claimNonce(key, 2 * STRICT_WINDOW_MS)));
+  if (fresh.includes(false)) {
     throw ApiError.signature('Nonce already used: sign each call with a fresh nonce');
   }
 }

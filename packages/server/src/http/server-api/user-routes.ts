@@ -1,7 +1,7 @@
 import type { Services } from '../../services.js';
 import { MAX_BLOCK_MINUTES } from '../../core/users/user-service.js';
 import { ApiError } from '../api-error.js';
-import { publicBaseUrl } from '../public-url.js';
+import type { PublicAddress } from '../public-url.js';
 import { fieldSchemas as f } from './form.js';
 import type { ApiRoute } from './server-api-plugin.js';
 
@@ -9,7 +9,7 @@ const MAX_USERS_PER_CALL = 20;
 const MAX_TIME_MS = 8_640_000_000_000_000;
 
 /** `/user/*`: SPEC §3. */
-export function userRoutes(services: Services, publicUrl: string | undefined): ApiRoute[] {
+export function userRoutes(services: Services, publicAddress: PublicAddress): ApiRoute[] {
   const { users } = services;
   return [
     {
@@ -18,7 +18,7 @@ export function userRoutes(services: Services, publicUrl: string | undefined): A
         const userId = form.required('userId', f.userId);
         const profile = { name: form.optional('name', f.userName), portraitUri: form.optional('portraitUri', f.portraitUri) };
         // The token carries our address after `@` so official SDKs need no `navigators` setting.
-        const origin = publicBaseUrl(request, publicUrl).origin;
+        const origin = publicAddress.baseUrlFor(request).origin;
         return { userId, token: await users.issueToken(app, userId, profile, origin) };
       },
     },

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configWarnings, envBoolean, resolveConfig } from './config.js';
+
+describe('boolean environment twins', () => {
+  it('take 1/0, true/false, yes/no and on/off in any case', () => {
+    for (const word of ['1', 'true', 'YES', 'On']) expect(envBoolean({ X: word }, 'X')).toBe(true);
+    for (const word of ['0', 'False', 'no', 'OFF']) expect(envBoolean({ X: word }, 'X')).toBe(false);
+    expect(envBoolean({}, 'X')).toBeUndefined();
+  });
+
+  it('refuse anything else with an error that names the variable', () => {
+    expect(() => envBoolean({ PARLEY_NO_DEMO: 'maybe' }, 'PARLEY_NO_DEMO')).toThrow(/PARLEY_NO_DEMO must be one of 1\/0, true\/false, yes\/no, on\/off/);
+    expect(() => resolveConfig({}, { PARLEY_NO_DEMO: 'y' })).toThrow(ConfigError);
+  });
+
+  it('PARLEY_NO_DEMO=yes turns the demo off', () => {
+    expect(resolveConfig({}, { PARLEY_NO_DEMO: 'yes' }).demo).toBe(false);
+    expect(resolveConfig({}, { PARLEY_NO_DEMO: 'no' }).demo).toBe(true);
+  });
+});
+
+describe('the demo default', () => {
+  it('is on for a loopback bind (the default host) and off for any other', () => {
+    expect(resolveConfig({}, {})).toMatchObject({ host: '127.0.0.1', demo: true });
+    expect(resolveConfig({ host: '::1' }, {}).demo).toBe(true);
+    expect(resolveConfig({ host: '0.0.0.0' }, {}).demo).toBe(false);
+    expect(resolveConfig({ host: '192.168.1.5' }, {}).demo).toBe(false);
+  });
+
+  it('follows --demo, --no-demo and PARLEY_DEMO, and warns when the demo is on off loopback', () => {
+    const forced = resolveConfig({ host: '0.0.0.0', demo: true }, {});
+    expect(forced.demo).toBe(true);
+    expect(configWarnings(forced).join('\n')).toMatch(/demo is on while bound to 0\.0\.0\.0/);
+    expect(resolveConfig({ 'no-demo': true }, {}).demo).toBe(false);
+    expect(resolveConfig({ host: '0.0.0.0' }, { PARLEY_DEMO: 'on' }).demo).toBe(true);
+    expect(() => resolveConfig({ demo: true, 'no-demo': true }, {})).toThrow(/not both/);
+    expect(() => resolveConfig({}, { PARLEY_DEMO: '1', PARLEY_NO_DEMO: '1' })).toThrow(/disagree/);
+  });
+});
+
+describe('settings for a server others reach', () => {
+  it('warns that --public-url is unset, and that plain http needs HTTPS in front', () => {
+    expect(configWarnings(resolveConfig({ host: '0.0.0.0' }, {})).join('\n')).toMatch(/--public-url is unset/);
+    expect(configWarnings(resolveConfig({ host: '0.0.0.0', 'public-url': 'http://chat.example.com' }, {})).join('\n')).toMatch(/HTTPS in front/);
+    expect(configWarnings(resolveConfig({}, {}))).toEqual([]);
+  });
+
+  it('checks trusted proxies, allowed hosts and connection caps, naming the flag', () => {
+    expect(resolveConfig({ 'trust-proxy': '10.0.0.0/8, 127.0.0.1,::1' }, {}).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+    expect(() => resolveConfig({ 'trust-proxy': 'proxy.local' }, {})).toThrow(/--trust-proxy: must be a comma-separated list of IP addresses/);
+    expect(() => resolveConfig({ 'trust-proxy': '10.0.0.0/33' }, {})).toThrow(/--trust-proxy/);
+    expect(resolveConfig({}, { PARLEY_ALLOWED_HOSTS: 'chat.example.com,10.0.0.2:8080' }).allowedHosts).toEqual(['chat.example.com', '10.0.0.2:8080']);
+    expect(() => resolveConfig({ 'allowed-hosts': 'a b' }, {})).toThrow(/--allowed-hosts/);
+    expect(resolveConfig({}, {})).toMatchObject({ maxConnections: 100_000, maxConnectionsPerIp: 2_000 });
+    expect(() => resolveConfig({ 'max-connections-per-ip': '0' }, {})).toThrow(/--max-connections-per-ip/);
+  });
+
+  it('takes the admin token from a flag or a file, not both', () => {
+    expect(resolveConfig({ 'admin-token-file': 'secret/admin' }, {}).adminTokenFile).toMatch(/secret\/admin$/);
+    expect(() => resolveConfig({ 'admin-token': 'x'.repeat(20), 'admin-token-file': 'f' }, {})).toThrow(/not both/);
+  });
+});
