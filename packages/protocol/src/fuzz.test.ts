@@ -148,7 +148,7 @@ const samplePayloads: [PayloadName, Uint8Array][] = [
   ['DownStreamMessages', encodePayload('DownStreamMessages', { list: [message, message], syncTime: 1, finished: true })],
   ['HistoryMsgOuput', encodePayload('HistoryMsgOuput', { list: [message], syncTime: 1, hasMsg: 1 })],
   ['RelationsOutput', encodePayload('RelationsOutput', { info: [{ type: 3, userId: 'g1', msg: message }] })],
-  ['UpStreamMessage', encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: '{}', clientUniqueId: 5 })],
+  ['UpStreamMessage', encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: '{}', clientUniqueId: '5' })],
   ['SyncRequestMsg', encodePayload('SyncRequestMsg', { syncTime: 1_712_345_678_901, ispolling: false, isPullSend: true })],
   [
     'PullUserSettingOutput',

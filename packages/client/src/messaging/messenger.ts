@@ -141,7 +141,7 @@ export class Messenger {
           sessionId: PERSISTED_AND_COUNTED,
           classname: pending.objectName,
           content: JSON.stringify(pending.content),
-          clientUniqueId: Number(pending.clientId),
+          clientUniqueId: pending.clientId,
         }),
       );
     } catch {

@@ -39,7 +39,11 @@ export interface UpStreamMessage {
   delMsgTime?: number;
   delMsgId?: string;
   configFlag?: number;
-  clientUniqueId?: number;
+  /**
+   * The sender's id for the send (an int64 on the wire), as decimal digits: the native stack's are
+   * about 61 bits, past what a JS number holds exactly, and two sends a few units apart must stay apart.
+   */
+  clientUniqueId?: string;
   extraContent?: string;
   pushExt?: PushExtra;
   busChannel?: string;
@@ -70,7 +74,11 @@ export interface DownStreamMessage {
   plantform?: number;
   isRemoved?: number;
   source?: string;
-  clientUniqueId?: number;
+  /**
+   * The sender's id for the send (an int64 on the wire), as decimal digits: the native stack's are
+   * about 61 bits, past what a JS number holds exactly, and two sends a few units apart must stay apart.
+   */
+  clientUniqueId?: string;
   extraContent?: string;
   pushContent?: string;
   configFlag?: number;

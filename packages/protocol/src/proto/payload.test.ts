@@ -27,7 +27,7 @@ const fullDownStream: DownStreamMessage = {
   plantform: 1,
   isRemoved: 0,
   source: 'web',
-  clientUniqueId: SENT - 5,
+  clientUniqueId: String(SENT - 5),
   extraContent: '{"k":"v"}',
   pushContent: 'push',
   configFlag: 2,
@@ -79,7 +79,7 @@ describe('round trips', () => {
       delMsgTime: 0,
       delMsgId: '',
       configFlag: 2,
-      clientUniqueId: SENT,
+      clientUniqueId: String(SENT),
       extraContent: 'e',
       pushExt: { title: 'x' },
       busChannel: 'ch',
@@ -185,6 +185,17 @@ describe('round trips', () => {
     const decoded = roundTrip('SyncRequestMsg', { syncTime: Number.MAX_SAFE_INTEGER, ispolling: true, endTime: -1 });
     expect(decoded.syncTime).toBe(Number.MAX_SAFE_INTEGER);
     expect(decoded.endTime).toBe(-1);
+  });
+
+  it('keeps client send ids past 2^53 exact and apart, in every message that carries them', () => {
+    const ids = ['1577954953120181369', '1577954953120181370'];
+    for (const id of ids) {
+      const up = decodePayload('UpStreamMessage', encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: '{}', clientUniqueId: id }));
+      expect(up.clientUniqueId).toBe(id);
+    }
+    const down = { fromUserId: 'a', type: 1, classname: 'RC:TxtMsg', content: '{}', dataTime: 1, status: 0, toUserIds: [] };
+    const page = decodePayload('DownStreamMessages', encodePayload('DownStreamMessages', { list: ids.map((id) => ({ ...down, clientUniqueId: id })), syncTime: 1 }));
+    expect(page.list.map((m) => m.clientUniqueId)).toEqual(ids);
   });
 
   it('hands back bytes as plain Uint8Array that do not alias the input, even from a Node Buffer', () => {

@@ -90,9 +90,10 @@ export function encodePayload<N extends PayloadName>(name: N, value: PayloadInpu
   if (!type) throw new PayloadEncodeError(name, 'unknown message');
   let bytes: Uint8Array;
   try {
-    const problem = findMissingRequired(type, value, '') ?? type.verify(value as Record<string, unknown>);
+    const wire = identifiersForWire(type, value as Record<string, unknown>, '');
+    const problem = findMissingRequired(type, wire, '') ?? type.verify(wire);
     if (problem !== null) throw new PayloadEncodeError(name, problem);
-    bytes = type.encode(value as Record<string, unknown>).finish();
+    bytes = type.encode(wire).finish();
   } catch (error) {
     if (error instanceof PayloadEncodeError) throw error;
     throw new PayloadEncodeError(name, describe(error), { cause: error });
@@ -112,9 +113,72 @@ export function decodePayload<N extends PayloadName>(name: N, bytes: Uint8Array)
     // A private plain copy: bytes fields in the result are views into it, so they never alias the
     // caller's buffer, and protobufjs never switches to its Buffer reader for Node input.
     const message = type.decode(new Uint8Array(bytes));
-    return type.toObject(message, TO_PLAIN_OBJECT) as PayloadTypes[N];
+    const plain = type.toObject(message, TO_PLAIN_OBJECT);
+    keepIdentifiersWhole(type, message, plain);
+    return plain as PayloadTypes[N];
   } catch (error) {
     throw new PayloadDecodeError(name, describe(error), { cause: error });
+  }
+}
+
+/** protobufjs's 64-bit integer class (its typings leave out the static parser). */
+const LongType = protobuf.util.Long as unknown as { fromString(value: string): protobuf.Long };
+
+/** int64 fields that are identifiers, not quantities: decoded as decimal strings, every digit kept. */
+const IDENTIFIER_FIELDS: ReadonlySet<string> = new Set(['clientUniqueId']);
+
+/**
+ * A copy of `value` whose identifier fields (decimal strings in our types) are the int64 values
+ * protobufjs encodes; everything else is shared, not copied.
+ */
+function identifiersForWire(type: protobuf.Type, value: Record<string, unknown>, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return value;
+  let copy: Record<string, unknown> | undefined;
+  const set = (key: string, item: unknown) => ((copy ??= { ...value })[key] = item);
+  for (const field of type.fieldsArray) {
+    const item = value[field.name];
+    if (item === undefined || item === null) continue;
+    const fieldPath = path ? `${path}.${field.name}` : field.name;
+    if (IDENTIFIER_FIELDS.has(field.name) && typeof item === 'string') {
+      if (!/^-?\d{1,20}$/.test(item)) throw new PayloadEncodeError(type.name, `${fieldPath}: decimal digits expected`);
+      set(field.name, LongType.fromString(item));
+    } else if (field.resolvedType instanceof protobuf.Type) {
+      const nested = field.resolvedType;
+      if (field.repeated && Array.isArray(item)) {
+        const items = item.map((entry: Record<string, unknown>, i) => identifiersForWire(nested, entry, `${fieldPath}[${i}]`));
+        if (items.some((entry, i) => entry !== item[i])) set(field.name, items);
+      } else {
+        const converted = identifiersForWire(nested, item as Record<string, unknown>, fieldPath);
+        if (converted !== item) set(field.name, converted);
+      }
+    }
+  }
+  return copy ?? value;
+}
+
+/**
+ * Rewrites identifier fields of a decoded message (nested messages included) from the numbers the
+ * plain copy holds to the exact decimal of the wire value. Walks only what was decoded, so its work
+ * is bounded by the input.
+ */
+function keepIdentifiersWhole(type: protobuf.Type, decoded: protobuf.Message, plain: Record<string, unknown>): void {
+  const source = decoded as unknown as Record<string, unknown>;
+  for (const field of type.fieldsArray) {
+    // Absent fields read as their defaults from the prototype: only what the bytes held counts.
+    if (!Object.prototype.hasOwnProperty.call(source, field.name)) continue;
+    const value = source[field.name];
+    if (value === undefined || value === null) continue;
+    if (IDENTIFIER_FIELDS.has(field.name) && !field.repeated) {
+      plain[field.name] = String(value);
+    } else if (field.resolvedType instanceof protobuf.Type) {
+      const nestedType = field.resolvedType;
+      const decodedItems = field.repeated ? (value as protobuf.Message[]) : [value as protobuf.Message];
+      const plainItems = field.repeated ? (plain[field.name] as Record<string, unknown>[]) : [plain[field.name] as Record<string, unknown>];
+      decodedItems.forEach((item, index) => {
+        const target = plainItems[index];
+        if (target) keepIdentifiersWhole(nestedType, item, target);
+      });
+    }
   }
 }
 

@@ -55,7 +55,7 @@ const int = (below: number) => Math.floor(random() * below);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-const payload = encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: '{"content":"hi"}', clientUniqueId: 7 });
+const payload = encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: '{"content":"hi"}', clientUniqueId: '7' });
 const down = encodePayload('DownStreamMessages', {
   list: [{ fromUserId: 'a', type: 1, classname: 'RC:TxtMsg', content: '{}', dataTime: 1_712_345_678_901, status: 0, msgId: 'AAAA-BBBB-CCCC-DDDD', direction: 2 }],
   syncTime: 1,

@@ -38,7 +38,7 @@ export async function sendNumbered(
           topic,
           targetId,
           messageId,
-          payload: encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: JSON.stringify({ content: `m${seq}` }), clientUniqueId: clientIdBase + seq }),
+          payload: encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: JSON.stringify({ content: `m${seq}` }), clientUniqueId: String(clientIdBase + seq) }),
         });
       }
       if ((pending.size === 0 && next > count) || raw.closeCode !== undefined) resolve();
