@@ -6,7 +6,19 @@ import { z } from 'zod';
 /** Every `parley serve` setting: a flag, with an environment variable twin. */
 export interface ServerConfig {
   port: number;
+  /**
+   * A second port for RongCloud's native SDKs beside the HTTP port (which serves them too): with two
+   * addresses the native SDK keeps retrying through a restart, with one it gives up (README, "Native
+   * SDKs"). `undefined`: off; 0: any free port.
+   */
+  nativePort: number | undefined;
   host: string;
+  /**
+   * PEM certificate chain and private key: with both, every port also takes TLS (HTTPS, WSS, and
+   * RMTP over TLS for the native stack, which navigation then offers as protocol 2).
+   */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
@@ -44,7 +56,10 @@ export interface ServerConfig {
 /** Flags that take a value, with their environment twins. */
 const envTwins = {
   port: 'PARLEY_PORT',
+  'native-port': 'PARLEY_NATIVE_PORT',
   host: 'PARLEY_HOST',
+  'tls-cert': 'PARLEY_TLS_CERT',
+  'tls-key': 'PARLEY_TLS_KEY',
   'data-dir': 'PARLEY_DATA_DIR',
   'database-url': 'PARLEY_DATABASE_URL',
   'redis-url': 'PARLEY_REDIS_URL',
@@ -81,8 +96,14 @@ const list = z
 
 const schema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
+  nativePort: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === 'off' || /^\d{1,5}$/.test(v), 'must be a port number or off'),
   // Loopback unless told otherwise: a first `npm start` is reachable from this machine only.
   host: z.string().min(1).default('127.0.0.1'),
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z.string().url().optional(),
   redisUrl: z.string().url().optional(),
@@ -113,7 +134,10 @@ export function resolveConfig(values: ConfigValues, env: NodeJS.ProcessEnv = pro
   const pick = (name: FlagName) => values[name] ?? nonEmpty(env[envTwins[name]]);
   const result = schema.safeParse({
     port: pick('port'),
+    nativePort: pick('native-port'),
     host: pick('host'),
+    tlsCert: pick('tls-cert'),
+    tlsKey: pick('tls-key'),
     dataDir: pick('data-dir'),
     databaseUrl: pick('database-url'),
     redisUrl: pick('redis-url'),
@@ -138,6 +162,7 @@ export function resolveConfig(values: ConfigValues, env: NodeJS.ProcessEnv = pro
   }
   const c = result.data;
   if (c.adminToken && c.adminTokenFile) throw new ConfigError('give the admin token with --admin-token or --admin-token-file, not both');
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) throw new ConfigError('TLS needs both --tls-cert and --tls-key');
   return {
     ...c,
     dataDir: resolve(c.dataDir),
@@ -145,8 +170,11 @@ export function resolveConfig(values: ConfigValues, env: NodeJS.ProcessEnv = pro
     redisUrl: c.redisUrl,
     adminToken: c.adminToken,
     adminTokenFile: c.adminTokenFile === undefined ? undefined : resolve(c.adminTokenFile),
+    tlsCert: c.tlsCert === undefined ? undefined : resolve(c.tlsCert),
+    tlsKey: c.tlsKey === undefined ? undefined : resolve(c.tlsKey),
     metricsToken: c.metricsToken,
     publicUrl: c.publicUrl?.replace(/\/+$/, ''),
+    nativePort: nativePortOf(c.nativePort, c.port),
     demo: demoSetting(values, env) ?? isLoopbackHost(c.host),
   };
 }
@@ -154,6 +182,19 @@ export function resolveConfig(values: ConfigValues, env: NodeJS.ProcessEnv = pro
 export function parseConfigArgs(argv: string[]): { config: ServerConfig; rest: string[] } {
   const { values, positionals } = parseArgs({ args: argv, options: configFlagOptions, allowPositionals: true, strict: true });
   return { config: resolveConfig(values), rest: positionals };
+}
+
+/** `--native-port`: off, a port, or by default the HTTP port's neighbour (any free port when that is 0). */
+function nativePortOf(value: string | undefined, httpPort: number): number | undefined {
+  if (value === 'off') return undefined;
+  if (value !== undefined) {
+    const port = Number(value);
+    if (port > 65535) throw new ConfigError('invalid setting --native-port: must be a port number or off');
+    return port;
+  }
+  if (httpPort === 0) return 0;
+  if (httpPort === 65535) throw new ConfigError('--native-port has no default next to port 65535: give one, or off');
+  return httpPort + 1;
 }
 
 /** What the operator should know about these settings before anyone else reaches the server. */

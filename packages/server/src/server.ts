@@ -1,11 +1,12 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Bus } from './bus/bus.js';
 import { createLocalBus } from './bus/local/local-bus.js';
 import { createRedisBus } from './bus/redis/redis-bus.js';
-import { configWarnings, isLoopbackHost, type ServerConfig } from './config.js';
+import { ConfigError, configWarnings, isLoopbackHost, type ServerConfig } from './config.js';
 import { exposedDataFiles } from './data-dir.js';
 import { AppService } from './core/apps/app-service.js';
 import { AppWatcher } from './core/apps/app-watcher.js';
@@ -16,13 +17,18 @@ import { startRetention } from './core/messaging/retention.js';
 import { SessionService } from './core/sessions/session-service.js';
 import { UserService } from './core/users/user-service.js';
 import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway/gateway.js';
+import { acceptNativeConnection } from './gateway/transports/native-transport.js';
+import { listenNativePort } from './gateway/transports/native-port.js';
+import { routeByFirstByte, shareHttpPort } from './gateway/transports/port-sharing.js';
+import { serveWebSocket } from './gateway/transports/websocket-transport.js';
 import { messagingQueries, publishHandlers } from './gateway/messaging.js';
 import { connectTimeQueries } from './gateway/queries.js';
 import { ensureAdminToken } from './http/admin/admin-token.js';
 import { clientAddressOf, trustedProxies } from './http/client-address.js';
 import { limitConnections } from './http/connection-limits.js';
-import { buildHttpServer } from './http/http-server.js';
+import { buildHttpServer, HEADERS_TIMEOUT_MS } from './http/http-server.js';
 import { createMetricsRegistry } from './http/metrics.js';
+import { nativeAddresses } from './http/navigation.js';
 import { PublicAddress } from './http/public-url.js';
 import type { Services } from './services.js';
 import { openStore } from './store/open-store.js';
@@ -32,6 +38,8 @@ export interface RunningServer {
   /** `http://host:port` as bound (the real port when 0 was asked for). */
   url: string;
   port: number;
+  /** The `--native-port` as bound, when there is one. */
+  nativePort: number | undefined;
   services: Services;
   gateway: Gateway;
   /** The development app, when this start created it. */
@@ -69,9 +77,12 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const services: Services = { store, bus, apps, users, groups: new GroupService(store, now), messages, now };
   const createdDevApp = await ensureDevApp(apps, store, config.dataDir);
 
+  const tls = await readTlsFiles(config);
   const metrics = createMetricsRegistry();
   const trusted = trustedProxies(config.trustProxy);
   const publicAddress = new PublicAddress(config.publicUrl, config.allowedHosts);
+  /** The listener of `--native-port`, once it listens. */
+  let nativeServer: NetServer | undefined;
   const http = buildHttpServer({
     services,
     logger,
@@ -81,6 +92,8 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     metricsAccess: { open: isLoopbackHost(config.host), tokens: [admin.token, ...(config.metricsToken ? [config.metricsToken] : [])] },
     trustedProxies: trusted,
     clustered: config.redisUrl !== undefined,
+    nativePort: () => boundPort(nativeServer),
+    tls: tls !== undefined,
     demo: config.demo,
   });
   const refusedConnections = new Counter({
@@ -89,36 +102,59 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     labelNames: ['cap'],
     registers: [metrics],
   });
-  limitConnections(http.server, { total: config.maxConnections, perIp: config.maxConnectionsPerIp, trusted }, (cap) => refusedConnections.inc({ cap }));
-  const gateway = new Gateway(http.server, {
-    sessions: new SessionService(apps, users, bus, now),
-    bus,
-    logger,
-    metrics,
-    queries: { ...connectTimeQueries, ...messagingQueries(messages) },
-    publishes: publishHandlers(messages, metrics),
-    clientAddress: (request) => clientAddressOf(request, trusted),
-    now,
-  }, { ...defaultGatewayOptions, handshakesPerIpPerSecond: config.handshakeRate, ...options.gateway });
+  const gateway = new Gateway(
+    {
+      sessions: new SessionService(apps, users, bus, now),
+      bus,
+      logger,
+      metrics,
+      queries: { ...connectTimeQueries, ...messagingQueries(messages) },
+      publishes: publishHandlers(messages, metrics),
+      now,
+    },
+    { ...defaultGatewayOptions, handshakesPerIpPerSecond: config.handshakeRate, ...options.gateway },
+  );
+  // The transports: WebSocket upgrades, and RongCloud's native stack on the HTTP port (told apart by
+  // its first byte) and on a port of its own. Port sharing goes first: it takes over the HTTP
+  // server's own connection handling.
+  const webSockets = serveWebSocket(http.server, gateway, (request) => clientAddressOf(request, trusted));
+  const acceptNative = (socket: Socket, head?: Buffer) => acceptNativeConnection(socket, gateway, logger, head);
+  const sharing = {
+    firstByteTimeoutMs: HEADERS_TIMEOUT_MS,
+    tls: tls ? { cert: tls.cert, key: tls.key } : undefined,
+    onTlsError: (err: Error) => logger.debug({ err }, 'TLS handshake failed'),
+  };
+  shareHttpPort(http.server, acceptNative, sharing);
+  const limits = { total: config.maxConnections, perIp: config.maxConnectionsPerIp, trusted };
+  limitConnections(http.server, limits, (cap) => refusedConnections.inc({ cap }));
   try {
     await http.listen({ port: config.port, host: config.host });
+    if (config.nativePort !== undefined) {
+      nativeServer = await listenNativePort(config.nativePort, config.host, routeByFirstByte({ native: acceptNative }, sharing));
+      limitConnections(nativeServer, limits, (cap) => refusedConnections.inc({ cap }));
+    }
   } catch (error) {
+    webSockets.close();
     await gateway.close();
+    await http.close();
+    await bus.close();
     await store.close();
-    throw error;
+    throw listenError(error, config);
   }
   const { port } = http.server.address() as AddressInfo;
+  const nativePort = boundPort(nativeServer);
   publicAddress.bind(config.host, port);
   const appWatcher = new AppWatcher(apps, (appKey) => gateway.appChanged(appKey), logger);
   await appWatcher.start();
   const retention = startRetention(store, logger, config.retentionDays, now);
-  const announcer = startAnnouncing(bus, gateway, new URL(config.publicUrl ?? `http://${shownHost(config.host)}:${port}`), logger);
+  const announcer = startAnnouncing(bus, gateway, new URL(config.publicUrl ?? `http://${shownHost(config.host)}:${port}`), { port: nativePort, tls: tls !== undefined }, logger);
   await announcer.announce();
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://${shownHost(config.host)}:${port}`,
     port,
+    nativePort,
     services,
     gateway,
     createdDevApp,
@@ -129,6 +165,8 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
         retention.stop();
         await appWatcher.stop();
         await announcer.stop();
+        webSockets.close();
+        nativeServer?.close();
         await gateway.close();
         await http.close();
         await messages.idle();
@@ -146,11 +184,24 @@ const ANNOUNCE_EVERY_MS = 2000;
  * navigation can hand out live gateways, least loaded first; a node that stops announcing drops out
  * of navigation within seconds.
  */
-function startAnnouncing(bus: Bus, gateway: Gateway, publicUrl: URL, logger: Logger): { announce(): Promise<void>; stop(): Promise<void> } {
+function startAnnouncing(
+  bus: Bus,
+  gateway: Gateway,
+  publicUrl: URL,
+  native: { port: number | undefined; tls: boolean },
+  logger: Logger,
+): { announce(): Promise<void>; stop(): Promise<void> } {
   const nodeId = randomUUID();
+  const node = {
+    nodeId,
+    address: publicUrl.host,
+    protocol: publicUrl.protocol === 'https:' ? 6 : 5,
+    nativeAddresses: nativeAddresses(publicUrl, native.port),
+    nativeProtocol: native.tls ? 2 : 1,
+  } as const;
   const announce = () =>
     bus.nodes
-      .announce({ nodeId, address: publicUrl.host, protocol: publicUrl.protocol === 'https:' ? 6 : 5, connections: gateway.size }, 3 * ANNOUNCE_EVERY_MS)
+      .announce({ ...node, connections: gateway.size }, 3 * ANNOUNCE_EVERY_MS)
       .catch((err: unknown) => logger.warn({ err }, 'could not announce this node'));
   const timer = setInterval(() => void announce(), ANNOUNCE_EVERY_MS);
   timer.unref();
@@ -161,6 +212,31 @@ function startAnnouncing(bus: Bus, gateway: Gateway, publicUrl: URL, logger: Log
       await bus.nodes.withdraw(nodeId).catch(() => undefined);
     },
   };
+}
+
+/** The certificate and key of `--tls-cert` / `--tls-key`, read once at start. */
+async function readTlsFiles(config: ServerConfig): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (!config.tlsCert || !config.tlsKey) return undefined;
+  const read = (file: string, flag: string) =>
+    readFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw new ConfigError(`${flag} ${file}: ${error.code ?? error.message}`);
+    });
+  return { cert: await read(config.tlsCert, '--tls-cert'), key: await read(config.tlsKey, '--tls-key') };
+}
+
+/** A listening server's port (the real one when 0 was asked for). */
+function boundPort(server: NetServer | undefined): number | undefined {
+  return (server?.address() as AddressInfo | null | undefined)?.port;
+}
+
+/** A port that is taken is the operator's to fix: say which flag chose it. */
+function listenError(error: unknown, config: ServerConfig): unknown {
+  if ((error as NodeJS.ErrnoException | null)?.code !== 'EADDRINUSE') return error;
+  const address = (error as { port?: number }).port;
+  if (address !== undefined && address === config.nativePort) {
+    return new ConfigError(`--native-port ${address} is taken (by default it is --port + 1): give another, or --native-port off`);
+  }
+  return new ConfigError(`--port ${config.port} is taken: give another`);
 }
 
 /** The address to print for a wildcard bind. */

@@ -56,6 +56,13 @@ export interface NodeInfo {
   address: string;
   /** 5 = ws, 6 = wss, as navigation answers number them. */
   protocol: 5 | 6;
+  /**
+   * `host:port`s where the node takes RongCloud's native stack (RMTP over TCP): its HTTP port and,
+   * when it has one, its native port. Absent in announcements of older nodes.
+   */
+  nativeAddresses?: string[];
+  /** 1 = RMTP over TCP, 2 = over TLS (the node has a certificate: it offers nothing in the clear). */
+  nativeProtocol?: 1 | 2;
   connections: number;
 }
 

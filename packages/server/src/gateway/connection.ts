@@ -1,36 +1,22 @@
-import { encodeServerFrame, type ClientFrame, type FrameInput, type ServerFrame } from '@parley/protocol';
-import type { WebSocket } from 'ws';
+import type { ClientFrame, FrameInput, ServerFrame } from '@parley/protocol';
 import type { SessionEntry } from '../bus/bus.js';
+import type { ConnectionState, ConnectionTimes } from './connection-machine.js';
 import { InFlight, PUBLISH_BOUNDS, QUERY_BOUNDS } from './in-flight.js';
+import type { FrameTransport } from './transport.js';
 
 /** The frames a connection runs within its in-flight bounds. */
 export type BoundedFrame = Extract<ClientFrame, { type: 'QUERY' | 'PUBLISH' }>;
-
-/**
- * handshaking: upgraded, waiting for credentials (URL or CONNECT frame);
- * authenticating: credentials received, admission in progress — any frame now is a protocol error;
- * open: CONNACK 0 sent, frames are dispatched; closed: socket gone, session released.
- */
-export type ConnectionState = 'handshaking' | 'authenticating' | 'open' | 'closed';
 
 /** A client that lets this much outgoing data pile up is too slow to keep. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const DRAIN_POLL_MS = 5;
 
-/** WebSocket close codes the gateway uses. */
-export const CloseCode = {
-  NORMAL: 1000,
-  GOING_AWAY: 1001,
-  PROTOCOL_ERROR: 1002,
-  UNSUPPORTED_DATA: 1003,
-  POLICY_VIOLATION: 1008,
-} as const;
-
 /**
- * One client socket and what the gateway knows of it. Deliberately small, with no timers of its own:
- * the gateway's sweep checks deadlines for every connection at once, which keeps idle connections cheap.
+ * One client connection and what the gateway knows of it, over any transport. Deliberately small,
+ * with no timers of its own: the gateway's sweep checks deadlines for every connection at once,
+ * which keeps idle connections cheap. Its state changes only through connection-machine.ts.
  */
-export class GatewayConnection {
+export class GatewayConnection implements ConnectionTimes {
   state: ConnectionState = 'handshaking';
   session: SessionEntry | undefined;
   /** Names the token key the session's token was verified with; set with `session`. */
@@ -49,21 +35,26 @@ export class GatewayConnection {
   readonly publishes = new InFlight<BoundedFrame>(PUBLISH_BOUNDS.running, PUBLISH_BOUNDS.waiting);
 
   constructor(
-    readonly socket: WebSocket,
-    readonly ip: string,
-    readonly origin: string | undefined,
+    readonly transport: FrameTransport,
     readonly openedAt: number,
   ) {
     this.lastSeen = openedAt;
   }
 
+  /** Sends on an open connection; a client that does not read its answers is cut off. */
   send(frame: FrameInput<ServerFrame>): void {
-    if (this.state === 'closed' || this.socket.readyState !== this.socket.OPEN) return;
-    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.socket.terminate();
+    if (this.state === 'closed') return;
+    this.write(frame);
+  }
+
+  /** Sends even on a connection that has just been decided closed: its last frame (CONNACK, DISCONNECT). */
+  write(frame: FrameInput<ServerFrame>): void {
+    if (!this.transport.isOpen) return;
+    if (this.transport.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.transport.destroy();
       return;
     }
-    this.socket.send(encodeServerFrame(frame), { binary: true });
+    this.transport.send(frame);
   }
 
   /**
@@ -71,16 +62,8 @@ export class GatewayConnection {
    * Polled: a WebSocket has no drain event of its own, and only a congested connection waits here.
    */
   async drainedBelow(bytes: number): Promise<void> {
-    while (this.state !== 'closed' && this.socket.readyState === this.socket.OPEN && this.socket.bufferedAmount > bytes) {
+    while (this.state !== 'closed' && this.transport.isOpen && this.transport.bufferedAmount > bytes) {
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-    }
-  }
-
-  /** Sends a last frame (if any), then closes; the close handshake lets the frame arrive first. */
-  end(code: number, reason: string, lastFrame?: FrameInput<ServerFrame>): void {
-    if (lastFrame) this.send(lastFrame);
-    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
-      this.socket.close(code, reason);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { DownStreamMessage } from '@parley/protocol';
 import type { StoredMessage } from '../store/store.js';
+import type { Flavor } from './transport.js';
 
 /** Up-stream flag bits (UpStreamMessage.sessionId) and where each sits in DownStreamMessage.status. */
 const FLAG_TO_STATUS: readonly [number, number][] = [
@@ -13,8 +14,12 @@ const FLAG_TO_STATUS: readonly [number, number][] = [
 /**
  * A stored message as the official SDK expects to read it, seen by `viewer`. For a private message
  * the viewer sent, `fromUserId` is the peer: the SDK files messages under `fromUserId`.
+ *
+ * `direction` 1 marks the viewer's own messages. The Web SDK reads 2 as received, but the native
+ * stack takes any non-zero direction for "sent by me" (and would show the receiver as the sender),
+ * so a message the viewer received goes to it with no direction at all.
  */
-export function toDownStream(message: StoredMessage, viewer: string): DownStreamMessage {
+export function toDownStream(message: StoredMessage, viewer: string, flavor: Flavor): DownStreamMessage {
   const sentByViewer = message.senderId === viewer;
   const isGroup = message.conversationType === 3;
   return {
@@ -26,9 +31,9 @@ export function toDownStream(message: StoredMessage, viewer: string): DownStream
     dataTime: message.sentTime,
     status: downStatus(message.flags),
     msgId: message.uid,
-    direction: sentByViewer ? 1 : 2,
+    direction: sentByViewer ? 1 : flavor === 'native' ? undefined : 2,
     // Lets the sender's own devices match a synced copy to a send still waiting for its ack.
-    clientUniqueId: sentByViewer && message.clientUniqueId !== undefined ? Number(message.clientUniqueId) : undefined,
+    clientUniqueId: sentByViewer ? message.clientUniqueId : undefined,
     toUserIds: [],
   };
 }

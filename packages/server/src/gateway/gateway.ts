@@ -1,11 +1,7 @@
-import type { IncomingMessage, Server } from 'node:http';
-import type { Duplex } from 'node:stream';
 import {
   AckStatus,
   ConnAckStatus,
-  decodeClientFrame,
   encodePayload,
-  FrameDecodeError,
   nextMessageId,
   NotifyType,
   PayloadDecodeError,
@@ -15,21 +11,20 @@ import {
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Bus, BusEvent, DropReason } from '../bus/bus.js';
 import type { AppVerdict, SessionService } from '../core/sessions/session-service.js';
-import { CloseCode, GatewayConnection, type BoundedFrame } from './connection.js';
-import { handshakeFromConnectFrame, handshakeFromUrl, KEEPALIVE_BOUNDS_SECONDS, type Handshake } from './handshake.js';
+import { GatewayConnection, type BoundedFrame } from './connection.js';
+import { isOverdue, transition, type ConnectionEffect, type ConnectionEvent, type Credentials } from './connection-machine.js';
+import { handshakeFromConnectFrame, KEEPALIVE_BOUNDS_SECONDS, type Handshake } from './handshake.js';
 import type { PublishHandler } from './messaging.js';
 import type { QueryAnswer, QueryHandler } from './queries.js';
 import { connAckStatusFor, disconnectStatusFor } from './refusal-status.js';
-
-export const GATEWAY_PATH = '/websocket';
+import type { FrameTransport, TransportEvents } from './transport.js';
 
 export interface GatewayOptions {
-  /** Credentials must arrive within this time after the upgrade. */
+  /** Credentials must arrive within this time after the connection opens. */
   handshakeTimeoutMs: number;
-  /** Largest frame accepted; a larger one closes the connection. */
+  /** Largest frame accepted; a larger one closes the connection (each transport enforces it). */
   maxFrameBytes: number;
   /** Handshakes per second allowed from one IP address (a burst of twice that). */
   handshakesPerIpPerSecond: number;
@@ -48,10 +43,6 @@ export const defaultGatewayOptions: GatewayOptions = {
   keepAliveBoundsSeconds: KEEPALIVE_BOUNDS_SECONDS,
 };
 
-/** A client is dropped after this many keepalive intervals of silence. */
-const SILENT_INTERVALS = 3;
-
-
 /** Bytes a connection may have waiting to be sent before its queued queries and sends start. */
 const RESUME_BELOW_BUFFERED_BYTES = 1024 * 1024;
 
@@ -63,22 +54,23 @@ export interface GatewayDeps {
   queries: Readonly<Record<string, QueryHandler>>;
   publishes: Readonly<Record<string, PublishHandler>>;
   now: () => number;
-  /** The client's IP address as the handshake rate limit counts it. */
-  clientAddress: (request: IncomingMessage) => string;
 }
 
 /**
- * The `/websocket` edge: upgrade, handshake (URL query or CONNECT frame), CONNACK, keepalive and
- * frame dispatch. Rules live in core; this class only moves frames and keeps connections tidy.
+ * The connection core, whatever carries the frames (transport.ts: WebSocket, native TCP): handshake
+ * and admission, CONNACK, dispatch, keepalive, and the registry of this node's sessions that bus
+ * events are answered from. Each connection's lifecycle is connection-machine.ts; rules live in
+ * core; this class carries out the machine's effects and keeps connections tidy.
  */
 export class Gateway {
-  private readonly wss: WebSocketServer;
   private readonly connections = new Set<GatewayConnection>();
   private readonly bySession = new Map<string, GatewayConnection>();
   /** This node's connections per user: bus events are answered from here, with no presence round trip. */
   private readonly byUser = new Map<string, Set<GatewayConnection>>();
   /** This node's connections per App Key, so that a change to one app walks only its connections. */
   private readonly byApp = new Map<string, Set<GatewayConnection>>();
+  /** Sessions being given back, so that close() can wait for them. */
+  private readonly releasing = new Set<Promise<void>>();
   /** Counts app checks, so that a connect admitted while one ran is checked again (see authenticate). */
   private appChecks = 0;
   private readonly sweeper: NodeJS.Timeout;
@@ -88,16 +80,9 @@ export class Gateway {
   private accepting = true;
 
   constructor(
-    private readonly httpServer: Server,
     private readonly deps: GatewayDeps,
-    private readonly options: GatewayOptions = defaultGatewayOptions,
+    readonly options: GatewayOptions = defaultGatewayOptions,
   ) {
-    this.wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: options.maxFrameBytes,
-      perMessageDeflate: false,
-      clientTracking: false,
-    });
     this.gauge = new Gauge({ name: 'parley_gateway_connections', help: 'Open gateway connections', registers: [deps.metrics] });
     this.connects = new Counter({
       name: 'parley_gateway_connects_total',
@@ -105,7 +90,6 @@ export class Gateway {
       labelNames: ['result'],
       registers: [deps.metrics],
     });
-    httpServer.on('upgrade', this.onUpgrade);
     this.unsubscribe = deps.bus.subscribe(this.onBusEvent);
     this.sweeper = setInterval(() => this.sweep(), options.sweepIntervalMs);
     this.sweeper.unref();
@@ -118,84 +102,132 @@ export class Gateway {
   /** Stops accepting and closes every connection as "going away", so clients reconnect elsewhere. */
   async close(): Promise<void> {
     this.accepting = false;
-    this.httpServer.off('upgrade', this.onUpgrade);
     clearInterval(this.sweeper);
     this.unsubscribe();
-    const released: Promise<void>[] = [];
-    for (const connection of this.connections) {
-      connection.socket.close(CloseCode.GOING_AWAY, 'server shutting down');
-      released.push(this.release(connection));
-    }
-    await Promise.all(released);
-    this.wss.close();
+    for (const connection of [...this.connections]) this.step(connection, { type: 'shutdown' });
+    await Promise.all([...this.releasing]);
   }
 
-  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const url = new URL(request.url ?? '/', 'http://gateway');
-    if (!this.accepting || url.pathname !== GATEWAY_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
+  /**
+   * A transport opened a connection; the transport reports its frames and its end to what this
+   * returns. `credentials` are the ones a WebSocket URL carried (the official Web SDK's way).
+   */
+  accept(transport: FrameTransport, credentials?: Handshake): TransportEvents {
+    const connection = new GatewayConnection(transport, this.deps.now());
+    const events: TransportEvents = {
+      frame: (frame) => {
+        connection.lastSeen = this.deps.now();
+        this.step(connection, { type: 'frame', frame });
+      },
+      malformed: (reason, detail) => this.step(connection, { type: 'fault', reason, detail }),
+      refused: (status, detail) => this.step(connection, { type: 'refused', status, detail }),
+      closed: () => this.step(connection, { type: 'transport-closed' }),
+    };
+    if (!this.accepting) {
+      transport.close('going-away', 'server shutting down');
+      return { frame: () => undefined, malformed: () => undefined, refused: () => undefined, closed: () => undefined };
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.onOpen(ws, request, url));
-  };
-
-  private onOpen(ws: WebSocket, request: IncomingMessage, url: URL): void {
-    const origin = request.headers.origin;
-    const connection = new GatewayConnection(ws, this.deps.clientAddress(request), origin, this.deps.now());
     this.connections.add(connection);
     this.gauge.inc();
-    ws.on('message', (data, isBinary) => this.onMessage(connection, data, isBinary));
-    ws.on('close', () => void this.release(connection));
-    ws.on('error', () => ws.terminate());
-
+    const rate = this.options.handshakesPerIpPerSecond;
     void this.deps.bus
-      .takeToken(`handshake:${connection.ip}`, this.options.handshakesPerIpPerSecond, this.options.handshakesPerIpPerSecond * 2)
+      .takeToken(`handshake:${transport.ip}`, rate, rate * 2)
       .then((allowed) => {
         if (!allowed) {
           // SERVER_UNAVAILABLE is a status clients retry later, unlike a token or app refusal.
           this.connects.inc({ result: 'rate-limited' });
-          connection.end(CloseCode.POLICY_VIOLATION, 'too many handshakes', { type: 'CONNACK', status: ConnAckStatus.SERVER_UNAVAILABLE });
-          return;
+          this.step(connection, { type: 'refused', status: ConnAckStatus.SERVER_UNAVAILABLE, detail: 'too many handshakes', reason: 'policy-violation' });
+        } else if (credentials) {
+          this.step(connection, { type: 'credentials', credentials: { from: 'url', handshake: credentials } });
         }
-        const fromUrl = handshakeFromUrl(url.searchParams, origin);
-        if (fromUrl) this.startAuthentication(connection, fromUrl);
       })
       .catch((err: unknown) => this.unavailable(connection, err));
+    return events;
+  }
+
+  /** Feeds one event to the connection's machine and carries out what it decides. */
+  private step(connection: GatewayConnection, event: ConnectionEvent): void {
+    const { state, effects } = transition(connection.state, event);
+    connection.state = state;
+    for (const effect of effects) this.apply(connection, effect);
+  }
+
+  private apply(connection: GatewayConnection, effect: ConnectionEffect): void {
+    switch (effect.type) {
+      case 'authenticate':
+        this.authenticate(connection, this.handshakeOf(connection, effect.credentials)).catch((err: unknown) => this.unavailable(connection, err));
+        return;
+      case 'dispatch':
+        if (effect.frame.type === 'QUERY' || effect.frame.type === 'PUBLISH') this.dispatchBounded(connection, effect.frame);
+        else void this.handle(connection, effect.frame);
+        return;
+      case 'register':
+        this.register(connection);
+        return;
+      case 'give-back':
+        if (connection.session) this.track(this.deps.sessions.close(connection.session.sessionId));
+        return;
+      case 'send':
+        connection.write(effect.frame);
+        return;
+      case 'close':
+        connection.transport.close(effect.reason, effect.detail);
+        return;
+      case 'destroy':
+        connection.transport.destroy();
+        return;
+      case 'release':
+        this.release(connection);
+        return;
+    }
+  }
+
+  private handshakeOf(connection: GatewayConnection, credentials: Credentials): Handshake {
+    if (credentials.from === 'url') return credentials.handshake;
+    return handshakeFromConnectFrame(credentials.frame, connection.transport.origin, this.options.keepAliveBoundsSeconds);
   }
 
   /** Admission needs the store and the bus; when either is down, the client hears a retryable status. */
-  private startAuthentication(connection: GatewayConnection, handshake: Handshake): void {
-    this.authenticate(connection, handshake).catch((err: unknown) => this.unavailable(connection, err));
-  }
-
   private unavailable(connection: GatewayConnection, err: unknown): void {
     this.deps.logger.warn({ err }, 'connect failed: a backing service is unavailable');
     this.connects.inc({ result: 'unavailable' });
-    connection.end(CloseCode.NORMAL, 'service unavailable', { type: 'CONNACK', status: ConnAckStatus.SERVER_UNAVAILABLE });
+    this.step(connection, { type: 'refused', status: ConnAckStatus.SERVER_UNAVAILABLE, detail: 'service unavailable' });
   }
 
-  private onMessage(connection: GatewayConnection, data: RawData, isBinary: boolean): void {
-    connection.lastSeen = this.deps.now();
-    if (!isBinary) {
-      connection.end(CloseCode.UNSUPPORTED_DATA, 'binary frames only');
+  private async authenticate(connection: GatewayConnection, handshake: Handshake): Promise<void> {
+    const appChecksBefore = this.appChecks;
+    const result = await this.deps.sessions.open(handshake.request);
+    if (!result.ok) {
+      this.connects.inc({ result: result.refusal });
+      this.step(connection, { type: 'refused', status: connAckStatusFor[result.refusal], detail: result.refusal });
       return;
     }
-    let frame: ClientFrame;
-    try {
-      frame = decodeClientFrame(data as Buffer);
-    } catch (error) {
-      if (!(error instanceof FrameDecodeError)) throw error;
-      connection.end(CloseCode.PROTOCOL_ERROR, `malformed frame: ${error.reason}`);
-      return;
+    connection.session = result.session;
+    connection.keyFingerprint = result.keyFingerprint;
+    connection.keepAliveMs = handshake.keepAliveSeconds * 1000;
+    this.step(connection, { type: 'admitted' });
+    // Admission may have read the app before a check of it that this connection came too late for.
+    if (connection.state === 'open' && this.appChecks !== appChecksBefore) {
+      const { appKey } = result.session;
+      this.deps.sessions
+        .appStanding(appKey)
+        .then((verdict) => this.dropRefused([connection], verdict))
+        .catch((err: unknown) => this.deps.logger.warn({ err, appKey }, 'could not re-check a session against its changed app'));
     }
-    if (connection.state === 'handshaking' && frame.type === 'CONNECT') {
-      this.startAuthentication(connection, handshakeFromConnectFrame(frame, connection.origin, this.options.keepAliveBoundsSeconds));
-    } else if (connection.state === 'open') {
-      if (frame.type === 'QUERY' || frame.type === 'PUBLISH') this.dispatchBounded(connection, frame);
-      else void this.handle(connection, frame);
-    } else {
-      connection.end(CloseCode.PROTOCOL_ERROR, `unexpected ${frame.type} before the handshake completed`);
-    }
+  }
+
+  private register(connection: GatewayConnection): void {
+    const session = connection.session;
+    if (!session) return;
+    this.bySession.set(session.sessionId, connection);
+    addTo(this.byUser, userKey(session.appKey, session.userId), connection);
+    addTo(this.byApp, session.appKey, connection);
+    this.connects.inc({ result: 'accepted' });
+    connection.send({
+      type: 'CONNACK',
+      status: ConnAckStatus.ACCEPTED,
+      session: { userId: session.userId, sessionId: session.sessionId, timestamp: session.connectedAt },
+    });
   }
 
   /** Queries and sends run within the connection's in-flight bounds (in-flight.ts). */
@@ -230,50 +262,14 @@ export class Gateway {
   private handle(connection: GatewayConnection, frame: ClientFrame): Promise<void> {
     return this.dispatch(connection, frame).catch((error: unknown) => {
       this.deps.logger.error({ err: error, topic: 'topic' in frame ? frame.topic : undefined }, 'frame handling failed');
-      connection.end(CloseCode.PROTOCOL_ERROR, 'internal error');
+      this.step(connection, { type: 'fault', reason: 'protocol-error', detail: 'internal error' });
     });
-  }
-
-  private async authenticate(connection: GatewayConnection, handshake: Handshake): Promise<void> {
-    connection.state = 'authenticating';
-    const appChecksBefore = this.appChecks;
-    const result = await this.deps.sessions.open(handshake.request);
-    if (connection.state !== 'authenticating') {
-      // The socket went away while admission ran: give the session back.
-      if (result.ok) await this.deps.sessions.close(result.session.sessionId);
-      return;
-    }
-    if (!result.ok) {
-      this.connects.inc({ result: result.refusal });
-      connection.end(CloseCode.NORMAL, result.refusal, { type: 'CONNACK', status: connAckStatusFor[result.refusal] });
-      return;
-    }
-    const { session } = result;
-    connection.session = session;
-    connection.keyFingerprint = result.keyFingerprint;
-    connection.keepAliveMs = handshake.keepAliveSeconds * 1000;
-    connection.state = 'open';
-    this.bySession.set(session.sessionId, connection);
-    addTo(this.byUser, userKey(session.appKey, session.userId), connection);
-    addTo(this.byApp, session.appKey, connection);
-    this.connects.inc({ result: 'accepted' });
-    connection.send({
-      type: 'CONNACK',
-      status: ConnAckStatus.ACCEPTED,
-      session: { userId: session.userId, sessionId: session.sessionId, timestamp: session.connectedAt },
-    });
-    // Admission may have read the app before a check of it that this connection came too late for.
-    if (this.appChecks !== appChecksBefore) {
-      this.deps.sessions
-        .appStanding(session.appKey)
-        .then((verdict) => this.dropRefused([connection], verdict))
-        .catch((err: unknown) => this.deps.logger.warn({ err, appKey: session.appKey }, 'could not re-check a session against its changed app'));
-    }
   }
 
   private async dispatch(connection: GatewayConnection, frame: ClientFrame): Promise<void> {
     const session = connection.session;
     if (!session) return;
+    const flavor = connection.transport.flavor;
     switch (frame.type) {
       case 'PINGREQ':
         connection.send({ type: 'PINGRESP' });
@@ -284,7 +280,7 @@ export class Gateway {
         let answer: QueryAnswer = { status: AckStatus.OPERATION_NOT_SUPPORTED };
         if (handler) {
           try {
-            answer = await handler(frame.payload, { session, now });
+            answer = await handler(frame.payload, { session, now, flavor });
           } catch (error) {
             if (!(error instanceof PayloadDecodeError)) throw error;
             answer = { status: AckStatus.PARAMETER_INVALID };
@@ -311,14 +307,11 @@ export class Gateway {
         connection.send({ type: 'PUBACK', messageId: frame.messageId, date, millis, status: answer.status, messageUId: answer.messageUId });
         return;
       }
+      // The machine ends the connection on these two; PUBACK and QUERYCON need no answer.
       case 'DISCONNECT':
-        connection.end(CloseCode.NORMAL, 'client disconnected');
-        return;
+      case 'CONNECT':
       case 'PUBACK':
       case 'QUERYCON':
-        return;
-      case 'CONNECT':
-        connection.end(CloseCode.PROTOCOL_ERROR, 'already connected');
         return;
     }
   }
@@ -420,14 +413,11 @@ export class Gateway {
   }
 
   private drop(connection: GatewayConnection, reason: DropReason): void {
-    connection.end(CloseCode.NORMAL, reason, { type: 'DISCONNECT', status: disconnectStatusFor[reason] });
-    void this.release(connection);
+    this.step(connection, { type: 'dropped', status: disconnectStatusFor[reason], detail: reason });
   }
 
-  /** Forgets the connection and gives its session back; safe to call more than once. */
-  private async release(connection: GatewayConnection): Promise<void> {
-    if (connection.state === 'closed') return;
-    connection.state = 'closed';
+  /** Forgets the connection and gives its session back; the machine asks for it once per connection. */
+  private release(connection: GatewayConnection): void {
     this.connections.delete(connection);
     this.gauge.dec();
     const session = connection.session;
@@ -435,21 +425,22 @@ export class Gateway {
       this.bySession.delete(session.sessionId);
       removeFrom(this.byUser, userKey(session.appKey, session.userId), connection);
       removeFrom(this.byApp, session.appKey, connection);
-      await this.deps.sessions.close(session.sessionId).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not release a session'));
+      this.track(this.deps.sessions.close(session.sessionId));
     }
+  }
+
+  /** Keeps a session's release until it settles, so close() can wait for it; a failure is logged. */
+  private track(release: Promise<void>): void {
+    const tracked = release
+      .catch((err: unknown) => this.deps.logger.warn({ err }, 'could not release a session'))
+      .finally(() => this.releasing.delete(tracked));
+    this.releasing.add(tracked);
   }
 
   private sweep(): void {
     const now = this.deps.now();
-    for (const connection of this.connections) {
-      const waiting = connection.state === 'handshaking' || connection.state === 'authenticating';
-      if (waiting && now - connection.openedAt > this.options.handshakeTimeoutMs) {
-        connection.socket.terminate();
-        void this.release(connection);
-      } else if (connection.state === 'open' && now - connection.lastSeen > SILENT_INTERVALS * connection.keepAliveMs) {
-        connection.socket.terminate();
-        void this.release(connection);
-      }
+    for (const connection of [...this.connections]) {
+      if (isOverdue(connection.state, connection, now, this.options.handshakeTimeoutMs)) this.step(connection, { type: 'overdue' });
     }
   }
 }

@@ -69,20 +69,20 @@ export function publishHandlers(messages: MessageService, metrics: Registry): Re
 /** Receiving, history and the conversation list. */
 export function messagingQueries(messages: MessageService): Readonly<Record<string, QueryHandler>> {
   const handlers: Record<string, QueryHandler> = {
-    [Topic.pullMsg]: async (request, { session }) => {
+    [Topic.pullMsg]: async (request, { session, flavor }) => {
       const sync = decodePayload('SyncRequestMsg', request);
       const page = await messages.pull(session.appKey, session.userId, sync.syncTime, PULL_PAGE_SIZE, sync.isPullSend !== false);
       return {
         status: AckStatus.SUCCESS,
         payload: encodePayload('DownStreamMessages', {
-          list: page.entries.map((e) => toDownStream(e.message, session.userId)),
+          list: page.entries.map((e) => toDownStream(e.message, session.userId, flavor)),
           syncTime: page.cursor,
           finished: page.finished,
         }),
         inboxCursor: page.cursor,
       };
     },
-    [Topic.qryRelationR]: async (request, { session }) => {
+    [Topic.qryRelationR]: async (request, { session, flavor }) => {
       const query = decodePayload('RelationQryInput', request);
       const count = clamp(query.count || CONVERSATIONS_DEFAULT_COUNT, 1, CONVERSATIONS_MAX_COUNT);
       const list = await messages.conversations(session.appKey, session.userId, query.startTime ?? 0, count + 1);
@@ -93,7 +93,7 @@ export function messagingQueries(messages: MessageService): Readonly<Record<stri
           info: page.map((c) => ({
             type: c.conversationType,
             userId: c.targetId,
-            msg: toDownStream(c.lastMessage, session.userId),
+            msg: toDownStream(c.lastMessage, session.userId, flavor),
             versionTime: c.versionTime,
           })),
           isFinished: list.length <= page.length,
@@ -104,7 +104,7 @@ export function messagingQueries(messages: MessageService): Readonly<Record<stri
   for (const [topic, type] of Object.entries(HISTORY_TOPIC_CONVERSATION_TYPE)) {
     // Chatrooms, customer service and the like are not Parley features: their topics stay unknown (20606).
     if (type !== 1 && type !== 3 && type !== 6) continue;
-    handlers[topic] = async (request, { session, now }) => {
+    handlers[topic] = async (request, { session, now, flavor }) => {
       const query = decodePayload('HistoryMsgInput', request);
       const older = (query.order ?? 0) === 0;
       const count = clamp(query.count || HISTORY_DEFAULT_COUNT, 1, HISTORY_MAX_COUNT);
@@ -116,7 +116,7 @@ export function messagingQueries(messages: MessageService): Readonly<Record<stri
       return {
         status: AckStatus.SUCCESS,
         payload: encodePayload('HistoryMsgOuput', {
-          list: page.map((m) => toDownStream(m, session.userId)),
+          list: page.map((m) => toDownStream(m, session.userId, flavor)),
           syncTime: page.at(-1)?.sentTime ?? time,
           hasMsg: found.length > page.length ? 1 : 0,
         }),

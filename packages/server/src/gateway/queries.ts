@@ -1,9 +1,12 @@
 import { AckStatus, decodePayload, encodePayload, Topic } from '@parley/protocol';
 import type { SessionEntry } from '../bus/bus.js';
+import type { Flavor } from './transport.js';
 
 export interface QueryContext {
   session: SessionEntry;
   now: number;
+  /** Which kind of client asks: a few payloads differ for the native stack (down-stream.ts). */
+  flavor: Flavor;
 }
 
 /** What a QUERY gets back: a status, and a payload when the status is 0. */

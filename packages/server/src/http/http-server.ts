@@ -39,6 +39,10 @@ export interface HttpServerOptions {
   webRoot?: string;
   /** Cluster mode: navigation lists the live gateways from the bus. */
   clustered?: boolean;
+  /** The native port as bound, for navigation answers to the native stack. */
+  nativePort?: () => number | undefined;
+  /** Every port also takes TLS (`--tls-cert`). */
+  tls?: boolean;
 }
 
 /** The HTTP edge: Server API, navigation, health and metrics, web pages and their APIs, with one error shape for all. */
@@ -97,7 +101,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     await services.store.ping();
     return { status: 'ok' };
   });
-  http.register(navigationPlugin, { services, publicAddress, clustered: clustered ?? false });
+  http.register(navigationPlugin, { services, publicAddress, clustered: clustered ?? false, nativePort: options.nativePort ?? (() => undefined), tls: options.tls ?? false });
   http.register(serverApiPlugin, { services, routes: [...userRoutes(services, publicAddress), ...groupAndMessageRoutes(services)] });
   http.register(adminPlugin, { services, metrics, adminToken: options.adminToken, publicAddress });
   if (options.demo) http.register(demoPlugin, { services, publicAddress });

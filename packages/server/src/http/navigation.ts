@@ -4,7 +4,9 @@ import { passesNavigation } from '../core/tokens/token-verification.js';
 import type { FormMap } from './server-api/form.js';
 import type { PublicAddress } from './public-url.js';
 
-/** RMTP over ws and wss, as the navigation answer numbers them. */
+/** RMTP over TCP (the native stack), over TLS, over ws and wss, as navigation answers number them. */
+const PROTOCOL_TCP = 1;
+const PROTOCOL_TLS = 2;
 const PROTOCOL_WS = 5;
 const PROTOCOL_WSS = 6;
 
@@ -13,14 +15,21 @@ export interface NavigationOptions {
   publicAddress: PublicAddress;
   /** In cluster mode the answer lists the live gateways (least loaded first) instead of this node. */
   clustered: boolean;
+  /** This node's native port, once it listens (`--native-port`); undefined when there is none. */
+  nativePort: () => number | undefined;
+  /** The node takes TLS (`--tls-cert`): native clients are sent to it over TLS only. */
+  tls: boolean;
 }
 
 /**
- * `POST /v2/navi.json`, as the official Web SDK sends it: tells a client which gateway to open.
- * It refuses (401) only a token whose MAC fails; the SDK turns any 401 into 31004, so every other
- * refusal (unknown App Key, blocked user, expired token) is left to the gateway's CONNACK.
+ * `POST /v2/navi.json`, as the official SDKs send it: tells a client which gateway to open. The Web
+ * SDK gets WebSocket addresses; the native stack (it asks for `conn=1,2` in `RC-Negotiate`) gets
+ * TCP ones. It refuses (401) only a token whose MAC fails; the SDKs turn any 401 into 31004, so
+ * every other refusal (unknown App Key, blocked user, expired token) is left to the gateway's CONNACK.
+ * The answer never turns on `openAnti`, which would switch the native stack to a cipher Parley
+ * does not speak.
  */
-export async function navigationPlugin(http: FastifyInstance, { services, publicAddress, clustered }: NavigationOptions): Promise<void> {
+export async function navigationPlugin(http: FastifyInstance, { services, publicAddress, clustered, nativePort, tls }: NavigationOptions): Promise<void> {
   http.options('/v2/navi.json', async (_request, reply) => allowCrossOrigin(reply).code(204).send());
   http.post('/v2/navi.json', async (request, reply) => {
     allowCrossOrigin(reply);
@@ -30,10 +39,18 @@ export async function navigationPlugin(http: FastifyInstance, { services, public
     }
     const base = publicAddress.baseUrlFor(request);
     const live = clustered ? await services.bus.nodes.live() : [];
-    const serverAddr =
-      live.length > 0
-        ? live.map((node) => ({ addr: node.address, protocol: node.protocol, weight: 1 }))
-        : [{ addr: base.host, protocol: base.protocol === 'https:' ? PROTOCOL_WSS : PROTOCOL_WS, weight: 1 }];
+    let serverAddr: { addr: string; protocol: number; weight: number }[];
+    if (asksForNative(request.headers['rc-negotiate'], (request.body as FormMap | undefined)?.get('platfrom')?.[0])) {
+      serverAddr =
+        live.length > 0
+          ? live.flatMap((node) => (node.nativeAddresses ?? []).map((addr) => ({ addr, protocol: node.nativeProtocol ?? PROTOCOL_TCP, weight: 1 })))
+          : nativeAddresses(base, nativePort()).map((addr) => ({ addr, protocol: tls ? PROTOCOL_TLS : PROTOCOL_TCP, weight: 1 }));
+    } else {
+      serverAddr =
+        live.length > 0
+          ? live.map((node) => ({ addr: node.address, protocol: node.protocol, weight: 1 }))
+          : [{ addr: base.host, protocol: base.protocol === 'https:' ? PROTOCOL_WSS : PROTOCOL_WS, weight: 1 }];
+    }
     return reply.send({
       code: 200,
       serverAddr,
@@ -42,6 +59,28 @@ export async function navigationPlugin(http: FastifyInstance, { services, public
       historyMsg: true,
     });
   });
+}
+
+/**
+ * The native stack asks for its transports in `RC-Negotiate: conn=1,2;...` (1 TCP, 2 TLS), the
+ * Web SDK for 5 and 6; the Electron SDK also names itself in the form (`platfrom=electron`, sic).
+ */
+export function asksForNative(negotiate: string | string[] | undefined, platform: string | undefined): boolean {
+  if (platform === 'electron') return true;
+  const header = Array.isArray(negotiate) ? negotiate.join(';') : (negotiate ?? '');
+  const conn = /(?:^|;)\s*conn=([^;]*)/.exec(header)?.[1] ?? '';
+  return conn.split(',').some((p) => p.trim() === '1' || p.trim() === '2');
+}
+
+/**
+ * Where a node reached at `base` takes native clients: its HTTP port, which tells RMTP from HTTP by
+ * the first byte, and its native port. Two addresses, because the native SDK keeps retrying through
+ * an outage only when it has more than one: with a single address it gives up at the first refused
+ * reconnect (32061), as during a restart.
+ */
+export function nativeAddresses(base: URL, nativePort: number | undefined): string[] {
+  const httpPort = base.port || (base.protocol === 'https:' ? '443' : '80');
+  return [`${base.hostname}:${httpPort}`, ...(nativePort === undefined ? [] : [`${base.hostname}:${nativePort}`])];
 }
 
 /** Browser pages on any origin may navigate; the gateway's safe-domain check decides who connects. */

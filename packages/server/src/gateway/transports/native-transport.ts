@@ -1,0 +1,93 @@
+import type { Socket } from 'node:net';
+import {
+  ConnAckStatus,
+  decodeNativeClientFrame,
+  encodeNativeServerFrame,
+  FrameDecodeError,
+  NativeDeframer,
+  type FrameInput,
+  type ServerFrame,
+} from '@parley/protocol';
+import type { Logger } from 'pino';
+import type { Gateway } from '../gateway.js';
+import type { FrameTransport, TransportEvents } from '../transport.js';
+
+/** How long a closed native connection may take to send what it still has before it is cut. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * RMTP over TCP, the way RongCloud's native stack (Android, iOS, Electron) speaks it: the frames of
+ * the WebSocket flavour in the framing of @parley/protocol's `native/` codec. The stack has no close
+ * codes: the end of the stream is all it hears, so a reason goes in a frame before it (CONNACK,
+ * DISCONNECT) or not at all.
+ */
+class NativeTransport implements FrameTransport {
+  readonly flavor = 'native';
+  readonly origin = undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly ip: string,
+  ) {}
+
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  get isOpen(): boolean {
+    return !this.socket.destroyed && this.socket.writable;
+  }
+
+  send(frame: FrameInput<ServerFrame>): void {
+    this.socket.write(encodeNativeServerFrame(frame));
+  }
+
+  close(): void {
+    if (this.socket.destroyed) return;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/**
+ * Hands a TCP connection that speaks native RMTP to the gateway. `head` holds bytes already read
+ * from it (by the listener that told it apart from HTTP). A stream that stops making sense (a check
+ * byte, length or signature that does not hold, a frame over the size limit) is closed with one log
+ * line; a CONNECT for another protocol version is answered CONNACK 1 first.
+ */
+export function acceptNativeConnection(socket: Socket, gateway: Gateway, logger: Logger, head?: Buffer): void {
+  socket.setNoDelay(true);
+  const transport = new NativeTransport(socket, socket.remoteAddress ?? 'unknown');
+  const events = gateway.accept(transport);
+  const deframer = new NativeDeframer({ maxFrameBytes: gateway.options.maxFrameBytes });
+  const onData = (chunk: Buffer): void => {
+    if (!deliver(events, deframer, chunk, transport)) return;
+    socket.off('data', onData);
+    logger.info({ ip: transport.ip }, 'native connection closed: not a well-formed RMTP stream');
+  };
+  socket.on('data', onData);
+  socket.on('close', () => events.closed());
+  socket.on('error', () => socket.destroy());
+  if (head && head.length > 0) onData(head);
+}
+
+/** Feeds bytes to the deframer and every whole frame to the core; true when the stream turned out broken. */
+function deliver(events: TransportEvents, deframer: NativeDeframer, chunk: Buffer, transport: FrameTransport): boolean {
+  try {
+    deframer.push(chunk);
+    // Each frame was paid for with bytes received, so this ends with the chunk.
+    for (let wire = deframer.read(); wire !== undefined && transport.isOpen; wire = deframer.read()) {
+      events.frame(decodeNativeClientFrame(wire));
+    }
+    return false;
+  } catch (error) {
+    if (!(error instanceof FrameDecodeError)) throw error;
+    if (error.reason === 'unsupported-protocol') events.refused(ConnAckStatus.UNSUPPORTED_PROTOCOL_VERSION, error.message);
+    else events.malformed('protocol-error', `malformed native frame: ${error.reason}`);
+    return true;
+  }
+}
