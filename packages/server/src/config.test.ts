@@ -55,6 +55,21 @@ describe('settings for a server others reach', () => {
     expect(() => resolveConfig({ 'max-connections-per-ip': '0' }, {})).toThrow(/--max-connections-per-ip/);
   });
 
+  it('puts the native port next to the HTTP port unless told otherwise', () => {
+    expect(resolveConfig({}, {}).nativePort).toBe(8081);
+    expect(resolveConfig({ port: '9000' }, {}).nativePort).toBe(9001);
+    expect(resolveConfig({ port: '0' }, {}).nativePort).toBe(0);
+    expect(resolveConfig({ 'native-port': 'off' }, {}).nativePort).toBeUndefined();
+    expect(resolveConfig({}, { PARLEY_NATIVE_PORT: '7000' }).nativePort).toBe(7000);
+    expect(() => resolveConfig({ 'native-port': 'soon' }, {})).toThrow(/--native-port: must be a port number or off/);
+    expect(() => resolveConfig({ port: '65535' }, {})).toThrow(/--native-port has no default/);
+  });
+
+  it('wants both TLS files or neither', () => {
+    expect(() => resolveConfig({ 'tls-cert': 'cert.pem' }, {})).toThrow(/both --tls-cert and --tls-key/);
+    expect(resolveConfig({ 'tls-cert': 'c.pem', 'tls-key': 'k.pem' }, {})).toMatchObject({ tlsCert: expect.stringMatching(/c\.pem$/), tlsKey: expect.stringMatching(/k\.pem$/) });
+  });
+
   it('takes the admin token from a flag or a file, not both', () => {
     expect(resolveConfig({ 'admin-token-file': 'secret/admin' }, {}).adminTokenFile).toMatch(/secret\/admin$/);
     expect(() => resolveConfig({ 'admin-token': 'x'.repeat(20), 'admin-token-file': 'f' }, {})).toThrow(/not both/);

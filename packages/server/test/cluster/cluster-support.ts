@@ -14,6 +14,8 @@ const REDIS_HOST = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 export interface ClusterNode {
   index: number;
   port: number;
+  /** The node's port for the native stack, kept across its restarts like `port`. */
+  nativePort: number;
   url: string;
   process: ServerProcess | undefined;
 }
@@ -41,9 +43,17 @@ export class TestCluster {
     await adminQuery(`CREATE SCHEMA ${schema}`);
     const databaseUrl = `${BASE_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     const cluster = new TestCluster(databaseUrl, `${REDIS_HOST}/${randomInt(1, 16)}`, schema);
+    // Both ports picked here, free now: the default native port (port + 1) may be taken.
+    const taken = new Set<number>();
+    const pick = async () => {
+      let port = await freePort();
+      while (taken.has(port)) port = await freePort();
+      taken.add(port);
+      return port;
+    };
     for (let i = 0; i < size; i++) {
-      const port = await freePort();
-      cluster.nodes.push({ index: i, port, url: `http://127.0.0.1:${port}`, process: undefined });
+      const port = await pick();
+      cluster.nodes.push({ index: i, port, nativePort: await pick(), url: `http://127.0.0.1:${port}`, process: undefined });
     }
     // All at once on the empty database, as an operator's process manager would start them: one
     // of them creates the development app, the others find it.
@@ -60,7 +70,7 @@ export class TestCluster {
     const dir = this.dirs[index] ?? makeTempDir('parley-node-');
     this.dirs[index] = dir;
     node.process = await spawnServer(
-      ['--port', String(node.port), '--data-dir', dir.path, '--public-url', node.url, '--database-url', this.databaseUrl, '--redis-url', this.redisUrl, '--user-send-rate', '100000'],
+      ['--port', String(node.port), '--native-port', String(node.nativePort), '--data-dir', dir.path, '--public-url', node.url, '--database-url', this.databaseUrl, '--redis-url', this.redisUrl, '--user-send-rate', '100000'],
     );
     return node;
   }

@@ -1,30 +1,106 @@
 import type { IAReceivedMessage } from '@rongcloud/imlib-next';
 import { type ConversationType, type DeliveryChecker } from '../support/delivery-checker.js';
 import { OfficialClient } from '../support/official-sdk/official-client.js';
+import { NativeClient, type NativeMessage } from '../support/official-native/native-client.js';
 import { sleep } from './workload.js';
 
 /**
- * The fault suite's workload for the unmodified official RongCloud Web SDK: one child process per
- * user (see test/support/official-sdk), fed to the same DeliveryChecker as the @parley/client users
- * of `workload.ts`.
+ * The fault suite's workload for RongCloud's unmodified official SDKs, each user a child process:
+ * the Web SDK (test/support/official-sdk) and the native stack through the Electron SDK
+ * (test/support/official-native). Both are fed to the same DeliveryChecker as the @parley/client
+ * users of `workload.ts`.
  *
- * The official SDK does not queue a send while disconnected: `sendMessage` resolves with an error
- * code instead. Such a send is not acked (the checker does not expect it anywhere; if the server did
- * store it, it must still arrive at most once) and the sender tries again, after a short wait, with
- * a new message (a new seq). It reconnects by itself: at once after a dropped socket, then every 5 s.
+ * Neither SDK queues a send while disconnected: the send resolves with an error code instead. Such
+ * a send is not acked (the checker does not expect it anywhere; if the server did store it, it must
+ * still arrive at most once) and the sender tries again, after a short wait, with a new message (a
+ * new seq). Both reconnect by themselves.
  */
 
 /** How long a failed sender waits before its next attempt. */
 const RETRY_AFTER_FAILURE_MS = 250;
-/** The SDK's own send timeout is shorter; this only guards against a wedged child. */
+/** The SDKs' own send timeouts are shorter; this only guards against a wedged child. */
 const SEND_COMMAND_TIMEOUT_MS = 30_000;
-/** How often the SDK's events are moved to the checker. */
+/** How often the SDKs' events are moved to the checker. */
 const PUMP_INTERVAL_MS = 50;
+
+/** A message as the app saw it, in the terms both SDKs share. */
+interface SeenMessage {
+  direction: number;
+  senderUserId: string;
+  conversationType: number;
+  targetId: string;
+  messageUId: string;
+  text: string;
+}
+
+/** What the fleet needs of an SDK child: connect, send, and the messages its app saw, by event position. */
+export interface ChildSdk {
+  readonly events: { event: string }[];
+  connect(token: string): Promise<{ code: number }>;
+  sendText(type: ConversationType, targetId: string, text: string): Promise<{ code: number; messageUId: string | undefined }>;
+  /** The messages of the event at `index` (none when it is no message event). */
+  messagesOf(index: number): SeenMessage[];
+  close(): Promise<void>;
+}
+
+const textOf = (content: unknown) => String((content as { content?: unknown } | undefined)?.content ?? '');
+
+/** The Web SDK: messages come in `MESSAGES` events. */
+async function startWebSdk(appKey: string, navigators: string[], userId: string): Promise<ChildSdk> {
+  const client = await OfficialClient.start({ appKey, navigators, label: userId, commandTimeoutMs: SEND_COMMAND_TIMEOUT_MS });
+  return {
+    events: client.events,
+    connect: (token) => client.connect(token),
+    sendText: async (type, targetId, text) => {
+      const result = await client.sendText(type, targetId, text);
+      return { code: result.code, messageUId: result.data?.messageUId };
+    },
+    messagesOf: (index) => {
+      const event = client.events[index];
+      if (event?.event !== 'MESSAGES') return [];
+      return (event.payload as { messages: IAReceivedMessage[] }).messages.map((m) => ({
+        direction: m.messageDirection,
+        senderUserId: m.senderUserId,
+        conversationType: m.conversationType,
+        targetId: m.targetId,
+        messageUId: m.messageUId,
+        text: textOf(m.content),
+      }));
+    },
+    close: () => client.close(),
+  };
+}
+
+/** The native stack (Electron SDK): messages come in `batchMessage` events. */
+async function startNativeSdk(appKey: string, navigators: string[], userId: string, deviceId: string): Promise<ChildSdk> {
+  const client = await NativeClient.start({ appKey, navigators, deviceId, label: userId, commandTimeoutMs: SEND_COMMAND_TIMEOUT_MS });
+  return {
+    events: client.events,
+    connect: (token) => client.connect(token),
+    sendText: async (type, targetId, text) => {
+      const result = await client.sendText(type, targetId, text);
+      return { code: result.code, messageUId: result.code === 0 ? result.messageUId : undefined };
+    },
+    messagesOf: (index) => {
+      const event = client.events[index];
+      if (event?.event !== 'batchMessage') return [];
+      return (event.payload as [NativeMessage[]])[0].map((m) => ({
+        direction: m.messageDirection,
+        senderUserId: m.senderUserId,
+        conversationType: m.conversationType,
+        targetId: m.targetId,
+        messageUId: m.messageUId,
+        text: textOf(m.content),
+      }));
+    },
+    close: () => client.close(),
+  };
+}
 
 export interface OfficialUser {
   userId: string;
   deviceId: string;
-  client: OfficialClient;
+  client: ChildSdk;
   /** Codes of sends that did not end acked (refused, failed while disconnected, timed out in the SDK). */
   failed: number[];
   /** Harness-level failures of a send (the command timed out or the child died). */
@@ -39,6 +115,8 @@ export interface OfficialUser {
    * from another device".
    */
   echoes: Map<string, number>;
+  /** Everyone this device received a checker message from (direction 2). */
+  senders: Set<string>;
   /** Position in `client.events` up to which events were given to the checker. */
   cursor: number;
   stopped: boolean;
@@ -48,57 +126,52 @@ export class OfficialFleet {
   readonly users: OfficialUser[] = [];
   private readonly pump: NodeJS.Timeout;
 
+  /** `sdk`: which official SDK the fleet's users run. */
   constructor(
     readonly checker: DeliveryChecker,
     private readonly appKey: string,
     private readonly navigators: string[],
+    private readonly sdk: 'web' | 'native' = 'web',
   ) {
     this.pump = setInterval(() => this.drain(), PUMP_INTERVAL_MS);
   }
 
   /** Starts the user's SDK child, connects it and records it as a recipient device. */
   async add(userId: string, token: string): Promise<OfficialUser> {
-    const deviceId = `${userId}-official`;
-    const client = await OfficialClient.start({ appKey: this.appKey, navigators: this.navigators, label: userId, commandTimeoutMs: SEND_COMMAND_TIMEOUT_MS });
-    const user: OfficialUser = { userId, deviceId, client, failed: [], commandErrors: [], acked: 0, ackedTexts: new Set(), echoes: new Map(), cursor: 0, stopped: false };
+    const deviceId = `${userId}-${this.sdk === 'web' ? 'official' : 'native'}`;
+    const client = this.sdk === 'web' ? await startWebSdk(this.appKey, this.navigators, userId) : await startNativeSdk(this.appKey, this.navigators, userId, deviceId);
+    const user: OfficialUser = {
+      userId, deviceId, client, failed: [], commandErrors: [], acked: 0, ackedTexts: new Set(), echoes: new Map(), senders: new Set(), cursor: 0, stopped: false,
+    };
     this.users.push(user);
     this.checker.addDevice(userId, deviceId);
     const connected = await client.connect(token);
-    if (connected.code !== 0) throw new Error(`official SDK ${userId}: connect answered ${connected.code}`);
+    if (connected.code !== 0) throw new Error(`official ${this.sdk} SDK ${userId}: connect answered ${connected.code}`);
     return user;
   }
 
-  /** Moves every MESSAGES event seen so far to the checker, in the order the app saw them. */
+  /** Moves every message event seen so far to the checker, in the order the app saw them. */
   drain(): void {
     for (const user of this.users) {
-      const events = user.client.events;
-      for (; user.cursor < events.length; user.cursor++) {
-        const event = events[user.cursor]!;
-        if (event.event !== 'MESSAGES') continue;
-        const messages = (event.payload as { messages: IAReceivedMessage[] }).messages;
-        const incoming: IAReceivedMessage[] = [];
-        for (const m of messages) {
-          if (m.messageDirection === 2) incoming.push(m);
-          else {
-            const text = String((m.content as { content?: unknown }).content ?? '');
-            if (text.startsWith('ck|')) user.echoes.set(text, (user.echoes.get(text) ?? 0) + 1);
+      for (; user.cursor < user.client.events.length; user.cursor++) {
+        const incoming: SeenMessage[] = [];
+        for (const m of user.client.messagesOf(user.cursor)) {
+          if (m.direction === 2) {
+            incoming.push(m);
+            if (m.text.startsWith('ck|')) user.senders.add(m.senderUserId);
+          } else if (m.text.startsWith('ck|')) {
+            user.echoes.set(m.text, (user.echoes.get(m.text) ?? 0) + 1);
           }
         }
         this.checker.delivered(
           user.deviceId,
-          incoming.map((m) => ({
-            senderUserId: m.senderUserId,
-            conversationType: m.conversationType,
-            targetId: m.targetId,
-            messageUId: m.messageUId,
-            text: String((m.content as { content?: unknown }).content ?? ''),
-          })),
+          incoming.map(({ senderUserId, conversationType, targetId, messageUId, text }) => ({ senderUserId, conversationType, targetId, messageUId, text })),
         );
       }
     }
   }
 
-  /** How many times a user's SDK reported an event (e.g. CONNECTED, SUSPEND) so far. */
+  /** How many times a user's SDK reported an event (e.g. CONNECTED, onConnected) so far. */
   countEvents(user: OfficialUser, name: string): number {
     return user.client.events.filter((e) => e.event === name).length;
   }
@@ -117,9 +190,7 @@ export class OfficialFleet {
           let code: number;
           let uid: string | undefined;
           try {
-            const result = await sender.client.sendText(target.type, target.id, text);
-            code = result.code;
-            uid = result.data?.messageUId;
+            ({ code, messageUId: uid } = await sender.client.sendText(target.type, target.id, text));
           } catch (error) {
             sender.commandErrors.push(error instanceof Error ? error.message.split('\n')[0]! : String(error));
             code = -1;

@@ -61,7 +61,10 @@ export interface ServerProcess {
 
 /** `parley serve` as a separate process, for tests that kill or restart it. */
 export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [PARLEY_BIN, 'serve', '--host', '127.0.0.1', ...args], {
+  // The default native port (--port + 1) may be taken next to a port picked at random: any free one
+  // unless the test chooses.
+  const nativePort = args.includes('--native-port') ? [] : ['--native-port', '0'];
+  const child = spawn(process.execPath, [PARLEY_BIN, 'serve', '--host', '127.0.0.1', ...nativePort, ...args], {
     env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -88,8 +91,10 @@ export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): 
 }
 
 export interface RestartableServer {
-  /** Stable across restarts: the port and data dir stay the same. */
+  /** Stable across restarts: the ports and data dir stay the same. */
   url: string;
+  /** The `--native-port`, for RongCloud's native stack. */
+  nativePort: number;
   dataDir: string;
   /** The development app the first start created. */
   credentials: { appKey: string; appSecret: string };
@@ -108,9 +113,12 @@ export interface RestartableServer {
 export async function startRestartableServer(extraArgs: string[] = []): Promise<RestartableServer> {
   const dir = makeTempDir('parley-restartable-');
   const port = await freePort();
+  // Picked here, free now: the default (port + 1) may be taken.
+  let nativePort = await freePort();
+  while (nativePort === port) nativePort = await freePort();
   let current: ServerProcess | undefined;
   const start = async () => {
-    current = await spawnServer(['--port', String(port), '--data-dir', dir.path, ...extraArgs]);
+    current = await spawnServer(['--port', String(port), '--native-port', String(nativePort), '--data-dir', dir.path, ...extraArgs]);
   };
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const running = current;
@@ -122,6 +130,7 @@ export async function startRestartableServer(extraArgs: string[] = []): Promise<
   const credentials = JSON.parse(readFileSync(join(dir.path, 'dev-app.json'), 'utf8')) as { appKey: string; appSecret: string };
   return {
     url: `http://127.0.0.1:${port}`,
+    nativePort,
     dataDir: dir.path,
     credentials,
     kill,
