@@ -21,8 +21,7 @@ import { acceptNativeConnection } from './gateway/transports/native-transport.js
 import { listenNativePort } from './gateway/transports/native-port.js';
 import { routeByFirstByte, shareHttpPort } from './gateway/transports/port-sharing.js';
 import { serveWebSocket } from './gateway/transports/websocket-transport.js';
-import { messagingQueries, publishHandlers } from './gateway/messaging.js';
-import { connectTimeQueries } from './gateway/queries.js';
+import { topicTable } from './gateway/topics/index.js';
 import { ensureAdminToken } from './http/admin/admin-token.js';
 import { clientAddressOf, trustedProxies } from './http/client-address.js';
 import { limitConnections } from './http/connection-limits.js';
@@ -108,8 +107,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
       bus,
       logger,
       metrics,
-      queries: { ...connectTimeQueries, ...messagingQueries(messages) },
-      publishes: publishHandlers(messages, metrics),
+      ...topicTable({ messages, metrics }),
       now,
     },
     { ...defaultGatewayOptions, handshakesPerIpPerSecond: config.handshakeRate, ...options.gateway },

@@ -12,8 +12,7 @@ import { SessionService, type ConnectRequest, type OpenResult } from '../src/cor
 import { UserService } from '../src/core/users/user-service.js';
 import { Gateway } from '../src/gateway/gateway.js';
 import { serveWebSocket } from '../src/gateway/transports/websocket-transport.js';
-import type { PublishAnswer } from '../src/gateway/messaging.js';
-import type { QueryAnswer } from '../src/gateway/queries.js';
+import type { PublishAnswer, QueryAnswer } from '../src/gateway/topics/topic-handler.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { AppRecord, Store } from '../src/store/store.js';
 import { RawClient } from './support/raw-client.js';

@@ -16,8 +16,7 @@ import type { AppVerdict, SessionService } from '../core/sessions/session-servic
 import { GatewayConnection, type BoundedFrame } from './connection.js';
 import { isOverdue, transition, type ConnectionEffect, type ConnectionEvent, type Credentials } from './connection-machine.js';
 import { handshakeFromConnectFrame, KEEPALIVE_BOUNDS_SECONDS, type Handshake } from './handshake.js';
-import type { PublishHandler } from './messaging.js';
-import type { QueryAnswer, QueryHandler } from './queries.js';
+import type { PublishHandler, QueryAnswer, QueryHandler } from './topics/topic-handler.js';
 import { connAckStatusFor, disconnectStatusFor } from './refusal-status.js';
 import type { FrameTransport, TransportEvents } from './transport.js';
 
@@ -301,7 +300,7 @@ export class Gateway {
         // Status messages (typing and the like) come with qos 0 and expect no answer.
         if (!handler && frame.header.qos === 0) return;
         const answer = handler
-          ? await handler(frame, { session, now: this.deps.now() })
+          ? await handler(frame, { session, now: this.deps.now(), flavor })
           : { status: AckStatus.OPERATION_NOT_SUPPORTED, messageUId: '', sentTime: this.deps.now() };
         const { date, millis } = splitTimestamp(answer.sentTime);
         connection.send({ type: 'PUBACK', messageId: frame.messageId, date, millis, status: answer.status, messageUId: answer.messageUId });
