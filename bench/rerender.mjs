@@ -14,8 +14,8 @@ writeFileSync(file, JSON.stringify(run, null, 2) + '\n');
 writeFileSync(file.replace(/\.json$/, '.md'), markdown(run));
 const ramp = run.results['messaging-ramp'];
 if (ramp) {
-  const labels = { parley: 'Parley', ws: 'raw ws', socketio: 'Socket.IO', mosquitto: 'Mosquitto' };
-  const series = ['ws', 'socketio', 'mosquitto', 'parley'].filter((t) => ramp[t]?.ok).map((t) => ({ name: t, label: labels[t], steps: ramp[t].steps }));
+  const labels = { parley: 'Parley', 'parley-native': 'Parley (native TCP)', ws: 'raw ws', socketio: 'Socket.IO', mosquitto: 'Mosquitto' };
+  const series = ['ws', 'socketio', 'mosquitto', 'parley', 'parley-native'].filter((t) => ramp[t]?.ok).map((t) => ({ name: t, label: labels[t], steps: ramp[t].steps }));
   const svgFile = file.replace(/latest\.json$/, 'ramp.svg').replace(/quick\.json$/, 'quick-ramp.svg').replace(/result\.json$/, 'ramp.svg');
   writeFileSync(svgFile, rampSvg(series, `${run.meta.mode} run ${run.meta.date.slice(0, 16).replace('T', ' ')} UTC · ${run.meta.machine.cores} cores · Parley durable, peers in memory`));
 }

@@ -4,7 +4,9 @@
 //                           against Parley only; no cluster-scale unless named with --only
 //   --only a,b              scenarios to run (connect-storm, idle-density, messaging-ramp,
 //                           group-fanout, reconnect-storm, offline-sync, cluster-scale)
-//   --targets parley,ws     systems to run (parley, ws, socketio, mosquitto, parley-cluster)
+//   --targets parley,ws     systems to run (parley, parley-native, ws, socketio, mosquitto,
+//                           parley-cluster); parley-native = Parley over native TCP clients, in
+//                           connect-storm and messaging-ramp only
 //   --profile SCENARIO      run Parley under `node --cpu-prof` in that scenario and list its hottest
 //                           functions (profiles in bench/results/tmp/<run>/profiles)
 //   --no-write              do not write bench/results/latest.* / quick.*
@@ -92,10 +94,11 @@ const machine = machineFacts();
 log(`Parley benchmark, ${quick ? 'quick' : 'full'} run ${runId}: ${scenarios.map((s) => s.name).join(', ')} × ${[...targets.keys()].join(', ')}`);
 log(`  ${machine.cpuModel} × ${machine.cores}, ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`);
 
-// Parley users are registered up front (Server API), as many as the largest scenario needs. The
-// cluster starts over a fresh database each time and registers its own.
-const parley = targets.get('parley');
-const parleyScenarios = scenarios.filter((s) => s.targets.includes('parley'));
+// Parley users are registered up front (Server API), as many as the largest scenario needs; both
+// single-node targets (WebSocket and native) share one store, so through either. The cluster starts
+// over a fresh database each time and registers its own.
+const parley = targets.get('parley') ?? targets.get('parley-native');
+const parleyScenarios = scenarios.filter((s) => s.targets.includes(parley?.name));
 if (parley && parleyScenarios.length) {
   const users = Math.max(...parleyScenarios.map((s) => s.users(params[s.name])));
   const t0 = Date.now();

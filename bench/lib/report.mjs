@@ -3,7 +3,10 @@
 // (> 1: Parley better, < 1: worse), whichever way the figure points (rates up, memory/latency down).
 
 const PEERS = ['ws', 'socketio', 'mosquitto'];
-const LABEL = /** @type {Record<string, string>} */ ({ parley: 'Parley', ws: 'raw ws', socketio: 'Socket.IO', mosquitto: 'Mosquitto', 'parley-cluster': 'Parley cluster' });
+// Parley over native TCP sits beside Parley over WebSocket in the tables: it is compared with that,
+// not with the peers (the bars and edges stay Parley's WebSocket figures).
+const PARLEY = ['parley', 'parley-native'];
+const LABEL = /** @type {Record<string, string>} */ ({ parley: 'Parley', 'parley-native': 'Parley (native TCP)', ws: 'raw ws', socketio: 'Socket.IO', mosquitto: 'Mosquitto', 'parley-cluster': 'Parley cluster' });
 
 /** @param {number | null | undefined} parley @param {number | null | undefined} peer @param {boolean} higherIsBetter */
 export function edge(parley, peer, higherIsBetter) {
@@ -14,6 +17,9 @@ export function edge(parley, peer, higherIsBetter) {
 const n = (/** @type {any} */ v, digits = 0) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
 const x = (/** @type {number | null} */ e) => (e === null ? '–' : `×${e.toFixed(2)}${e < 1 ? ' ⚠' : ''}`);
 const cpuCell = (/** @type {any} */ c) => (c ? `${c.serverCores} / ${c.otherCores}` : '–');
+
+const NATIVE_NOTE =
+  "**Parley (native TCP)**: the same server and the same client logic, with RMTP framed as RongCloud's native stack frames it (check byte, XOR, MD5 signatures) over plain TCP on `--native-port`, instead of WebSocket messages.";
 
 /** One ramp step's cells (messaging ramp and cluster-scale), after the first column. */
 const STEP_HEAD = 'step | offered/s | delivered/s | p50 ms | p99 ms | shed | undelivered | server CPU µs/msg | event-loop delay p99 / max ms | CPU server / other';
@@ -185,10 +191,15 @@ export function markdown(run) {
       if (rr.skipped) L.push(`- ${LABEL[t]}: not run: ${rr.skipped}`);
     }
   };
-  const rowsOf = (/** @type {string} */ sc) => ['parley', ...PEERS].filter((t) => results[sc]?.[t]?.ok).map((t) => [t, results[sc][t]]);
+  const rowsOf = (/** @type {string} */ sc) => [...PARLEY, ...PEERS].filter((t) => results[sc]?.[t]?.ok).map((t) => [t, results[sc][t]]);
   const edgeCells = (/** @type {string} */ sc, /** @type {string} */ t, /** @type {(r: any) => any} */ get, /** @type {boolean} */ higher) => {
-    if (t === 'parley') return '';
+    if (PARLEY.includes(t)) return '';
     return x(edge(get(results[sc]?.parley?.ok ? results[sc].parley : {}), get(results[sc][t]), higher));
+  };
+  /** The native row's note: how many times better native TCP did than WebSocket on that figure. */
+  const vsWebSocket = (/** @type {string} */ sc, /** @type {(r: any) => any} */ get, /** @type {boolean} */ higher) => {
+    const ratio = edge(get(results[sc]['parley-native']), results[sc]?.parley?.ok ? get(results[sc].parley) : null, higher);
+    return ratio === null ? '' : `; ×${ratio.toFixed(2)} vs WebSocket`;
   };
 
   if (results['connect-storm']) {
@@ -196,11 +207,12 @@ export function markdown(run) {
     L.push(`## Connect storm — ${n(p.clients)} clients, ${p.workers * p.concurrency} handshakes in flight${p.rounds > 1 ? `, median of ${p.rounds} rounds` : ''}`);
     L.push('');
     L.push('Timed from socket creation to the authenticated answer (token verified, session registered).');
+    if (results['connect-storm']['parley-native']) L.push('', NATIVE_NOTE);
     L.push('');
     L.push('| System | connects/s | p50 ms | p99 ms | failed | Edge (connects/s) | server CPU µs/connect | CPU server / other | note |');
     L.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const [t, r] of rowsOf('connect-storm')) {
-      L.push(`| ${LABEL[t]} | ${n(r.perSecond)} | ${n(r.latency.p50, 1)} | ${n(r.latency.p99, 1)} | ${n(r.failed)} | ${edgeCells('connect-storm', t, (q) => q?.perSecond, true)} | ${n(r.serverCpuUsPerConnect)} | ${cpuCell(r.cpu)} | ${t === 'mosquitto' ? 'no token check (MQTT CONNECT + SUBSCRIBE)' : t === 'parley' ? 'CONNECT frame → CONNACK' : 'same HMAC token check'} |`);
+      L.push(`| ${LABEL[t]} | ${n(r.perSecond)} | ${n(r.latency.p50, 1)} | ${n(r.latency.p99, 1)} | ${n(r.failed)} | ${edgeCells('connect-storm', t, (q) => q?.perSecond, true)} | ${n(r.serverCpuUsPerConnect)} | ${cpuCell(r.cpu)} | ${t === 'mosquitto' ? 'no token check (MQTT CONNECT + SUBSCRIBE)' : t === 'parley' ? 'CONNECT frame → CONNACK' : t === 'parley-native' ? `native CONNECT over TCP → CONNACK${vsWebSocket('connect-storm', (q) => q.perSecond, true)}` : 'same HMAC token check'} |`);
     }
     errors('connect-storm');
     L.push('');
@@ -216,7 +228,7 @@ export function markdown(run) {
   const idleOf = (/** @type {any} */ r) => (idleSc === 'idle-density' ? r : r?.idle);
   for (const [t, r] of rowsOf(idleSc)) {
     const i = idleOf(r);
-    L.push(`| ${LABEL[t]} | ${n(i.held ?? i.connections)} | ${n(i.rssPerConnKiB, 2)} | ${n(i.heapPerConnKiB, 2)} | ${edgeCells(idleSc, t, (q) => idleOf(q)?.rssPerConnKiB, false)} | ${n(i.fdsAfter)} | ${t === 'mosquitto' ? "C broker, RSS only; the machine's long-running shared broker keeps memory from earlier use, so its figure is not comparable" : ''} |`);
+    L.push(`| ${LABEL[t]} | ${n(i.held ?? i.connections)} | ${n(i.rssPerConnKiB, 2)} | ${n(i.heapPerConnKiB, 2)} | ${edgeCells(idleSc, t, (q) => idleOf(q)?.rssPerConnKiB, false)} | ${n(i.fdsAfter)} | ${t === 'mosquitto' ? "C broker, RSS only; the machine's long-running shared broker keeps memory from earlier use, so its figure is not comparable" : t === 'parley-native' ? 'native TCP connections' : ''} |`);
   }
   const hold = clusterHold(results);
   if (hold) {
@@ -237,11 +249,12 @@ export function markdown(run) {
     L.push(`## 1:1 messaging ramp — ${p.pairs} sender→recipient pairs, steps of ${p.stepMs / 1000} s`);
     L.push('');
     L.push('**Parley stores every message durably (SQLite WAL, synchronous=FULL) before it acks; the ws and Socket.IO relays store nothing; Mosquitto QoS 1 keeps messages in memory (periodic persistence).** Latency is end to end: send → message in the recipient\'s hands (Parley: s_ntf, then the pullMsg answer). Delivered = arrivals per second within the step (after its warm-up). Chart: `ramp.svg`.');
+    if (results['messaging-ramp']['parley-native']) L.push('', NATIVE_NOTE);
     L.push('');
     L.push('| System | max delivered msgs/s | Edge | at half of max: p50 / p99 ms | server CPU µs/msg at max | note |');
     L.push('|---|---:|---:|---:|---:|---|');
     for (const [t, r] of rowsOf('messaging-ramp')) {
-      L.push(`| ${LABEL[t]} | ${n(r.maxRate)} | ${edgeCells('messaging-ramp', t, (q) => q?.maxRate, true)} | ${n(r.half?.latency.p50, 1)} / ${n(r.half?.latency.p99, 1)} | ${n(r.serverCpuUsPerMessage)} | ${t === 'parley' ? 'durable before ack' : t === 'mosquitto' ? 'QoS 1, in memory' : 'in memory, no storage'} |`);
+      L.push(`| ${LABEL[t]} | ${n(r.maxRate)} | ${edgeCells('messaging-ramp', t, (q) => q?.maxRate, true)} | ${n(r.half?.latency.p50, 1)} / ${n(r.half?.latency.p99, 1)} | ${n(r.serverCpuUsPerMessage)} | ${t === 'parley' ? 'durable before ack' : t === 'parley-native' ? `durable before ack, native TCP${vsWebSocket('messaging-ramp', (q) => q.maxRate, true)}` : t === 'mosquitto' ? 'QoS 1, in memory' : 'in memory, no storage'} |`);
     }
     const bar = results['messaging-ramp'].parley?.halfSocketIo;
     if (bar) L.push('', `Parley at half of Socket.IO's max (${n(bar.offeredRate)}/s offered): ${n(bar.deliveredRate)}/s delivered, p50 ${n(bar.latency.p50, 1)} ms, p99 ${n(bar.latency.p99, 1)} ms.`);
@@ -400,7 +413,7 @@ export function readmeSummary(run) {
   for (const b of run.bars) L.push(`| ${b.bar} | ${b.measured} | ${b.met === null ? '—' : b.met ? '✅' : `❌ ${b.by ?? ''}`} |`);
   L.push('');
   const head = (/** @type {string} */ sc, /** @type {string} */ label, /** @type {(r: any) => any} */ get, /** @type {string} */ unit, digits = 0, skip = /** @type {string[]} */ ([])) => {
-    const cells = ['parley', ...PEERS].filter((t) => !skip.includes(t)).map((t) => (results[sc]?.[t]?.ok ? `${LABEL[t]} ${n(get(results[sc][t]), digits)}` : null)).filter(Boolean);
+    const cells = [...PARLEY, ...PEERS].filter((t) => !skip.includes(t)).map((t) => (results[sc]?.[t]?.ok ? `${LABEL[t]} ${n(get(results[sc][t]), digits)}` : null)).filter(Boolean);
     if (cells.length) L.push(`| ${label} (${unit}) | ${cells.join(' · ')} |`);
   };
   L.push('| Figure | Parley · peers, same run |');

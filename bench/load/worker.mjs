@@ -2,7 +2,7 @@
 // process may hold) and drives them over IPC. Every loop here is bounded in count and time.
 import { Hist, now, sleep } from '../lib/stats.mjs';
 import { MqttClient } from './protocols/mqtt.mjs';
-import { ParleyClient } from './protocols/parley.mjs';
+import { nativeLink, ParleyClient, webSocketLink } from './protocols/parley.mjs';
 import { SocketIoClient } from './protocols/socketio.mjs';
 import { WsClient } from './protocols/ws.mjs';
 
@@ -101,9 +101,15 @@ function makeClient(spec) {
   let client;
   switch (protocol) {
     case 'parley':
+    case 'parley-native': {
       // A cluster gives each client its own node's gateway (spec.url).
-      client = new ParleyClient({ ...common, url: spec.url ?? endpoint.url, appKey: endpoint.appKey, token: /** @type {string} */ (spec.token), deviceId: spec.deviceId ?? `bench-${spec.userId}` });
+      const link =
+        protocol === 'parley'
+          ? webSocketLink({ url: spec.url ?? endpoint.url, localAddress: spec.localAddress })
+          : nativeLink({ host: endpoint.host, port: endpoint.nativePort, localAddress: spec.localAddress });
+      client = new ParleyClient({ ...common, link, appKey: endpoint.appKey, token: /** @type {string} */ (spec.token), deviceId: spec.deviceId ?? `bench-${spec.userId}` });
       break;
+    }
     case 'ws':
       client = new WsClient({ ...common, url: endpoint.url, token: /** @type {string} */ (spec.token) });
       break;

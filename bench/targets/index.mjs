@@ -5,16 +5,19 @@ import { parleyTarget } from './parley.mjs';
 import { relayTarget } from './relay.mjs';
 
 /**
- * The peers come first so Parley's bar checks can use their figures from the same run. The cluster
- * runs only its own scenario (cluster-scale), last.
+ * The peers come first so Parley's bar checks can use their figures from the same run. Parley over
+ * native TCP runs only the connect storm and the messaging ramp, after Parley over WebSocket. The
+ * cluster runs only its own scenario (cluster-scale), last.
  */
-export const TARGET_ORDER = ['ws', 'socketio', 'mosquitto', 'parley', 'parley-cluster'];
+export const TARGET_ORDER = ['ws', 'socketio', 'mosquitto', 'parley', 'parley-native', 'parley-cluster'];
 
 /** @param {string} name @param {{tmpDir: string}} ctx */
 export function makeTarget(name, ctx) {
   switch (name) {
     case 'parley':
       return parleyTarget(ctx);
+    case 'parley-native':
+      return parleyTarget(ctx, 'native');
     case 'parley-cluster':
       return parleyClusterTarget(ctx);
     case 'ws':

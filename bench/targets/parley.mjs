@@ -1,6 +1,7 @@
 // Parley, single node: one `parley serve` process with the SQLite store (durable: synchronous=FULL,
-// every send committed before its PUBACK). The cluster variant (parley-cluster.mjs) starts its nodes
-// with the same settings, through serveParley() and unlimitedDevApp() below.
+// every send committed before its PUBACK), reached over WebSocket (`parley`) or over native TCP
+// (`parley-native`). The cluster variant (parley-cluster.mjs) starts its nodes with the same
+// settings, through serveParley() and unlimitedDevApp() below.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,24 +47,37 @@ export async function unlimitedDevApp(dataDir, storeArgs) {
   return app;
 }
 
-/** @param {{tmpDir: string, profileDir?: string}} ctx */
-export function parleyTarget(ctx) {
-  const dataDir = join(ctx.tmpDir, 'parley-data');
-  const logFile = join(ctx.tmpDir, 'parley.log');
+/**
+ * The single node's store, one per run: the WebSocket and the native target serve the same data
+ * directory, development app and users (only one of them runs at a time), so their figures differ
+ * by the transport alone and the users are registered once.
+ * @typedef {{dataDir: string, app?: {appKey: string, appSecret: string}, tokens: Map<string, string>}} Store
+ * @type {WeakMap<object, Store>}
+ */
+const stores = new WeakMap();
+
+/**
+ * @param {{tmpDir: string, profileDir?: string}} ctx
+ * @param {'websocket' | 'native'} transport how the load clients reach it: `/websocket` on the HTTP
+ *   port, or RMTP over TCP on `--native-port` as RongCloud's native stack speaks it
+ */
+export function parleyTarget(ctx, transport = 'websocket') {
+  const native = transport === 'native';
+  const store = stores.get(ctx) ?? { dataDir: join(ctx.tmpDir, 'parley-data'), tokens: new Map() };
+  stores.set(ctx, store);
+  const { dataDir, tokens } = store;
+  const logFile = join(ctx.tmpDir, native ? 'parley-native.log' : 'parley.log');
   mkdirSync(dataDir, { recursive: true });
   /** @type {ReturnType<typeof spawnNode> | undefined} */
   let proc;
   let port = 0;
-  /** @type {{appKey: string, appSecret: string} | undefined} */
-  let app;
-  /** @type {Map<string, string>} */
-  const tokens = new Map();
+  let nativePort = 0;
   const profile = { on: false };
 
   const target = {
-    name: 'parley',
-    label: 'Parley',
-    protocol: 'parley',
+    name: native ? 'parley-native' : 'parley',
+    label: native ? 'Parley (native TCP)' : 'Parley',
+    protocol: native ? 'parley-native' : 'parley',
     kind: 'parley',
     note: 'durable: SQLite, synchronous=FULL, commit before PUBACK',
     /** Most connections one process holds here: 20,000 open files, minus the server's own. */
@@ -76,10 +90,12 @@ export function parleyTarget(ctx) {
     },
     async start() {
       port ||= await freePort();
+      // Its default, the HTTP port + 1, may be taken: freePort() only vouches for the port it gives.
+      nativePort ||= await freePort();
       const nodeFlags = profile.on ? ['--cpu-prof', '--cpu-prof-dir', /** @type {any} */ (profile).dir] : [];
       profile.on = false;
-      proc = await serveParley({ port, args: ['--data-dir', dataDir], logFile, nodeFlags });
-      app ??= await unlimitedDevApp(dataDir, ['--data-dir', dataDir]);
+      proc = await serveParley({ port, args: ['--data-dir', dataDir, '--native-port', String(nativePort)], logFile, nodeFlags });
+      store.app ??= await unlimitedDevApp(dataDir, ['--data-dir', dataDir]);
     },
     async stop(signal = /** @type {NodeJS.Signals} */ ('SIGTERM')) {
       await proc?.stop(signal);
@@ -93,7 +109,7 @@ export function parleyTarget(ctx) {
       return { killedAt, upAt: now() };
     },
     endpoint() {
-      return { url: `ws://127.0.0.1:${port}`, http: `http://127.0.0.1:${port}`, appKey: app?.appKey, port, host: '127.0.0.1' };
+      return { url: `ws://127.0.0.1:${port}`, http: `http://127.0.0.1:${port}`, appKey: store.app?.appKey, port, nativePort, host: '127.0.0.1' };
     },
     pids: () => (proc ? [proc.pid] : []),
     /** Event-loop delay since the previous call (ms). */
@@ -105,7 +121,7 @@ export function parleyTarget(ctx) {
     },
     /** Registers users through the Server API (`/user/getToken.json`) and returns their tokens. */
     async tokens(/** @type {string[]} */ userIds) {
-      return registerUsers([`http://127.0.0.1:${port}`], userIds, /** @type {any} */ (app), tokens);
+      return registerUsers([`http://127.0.0.1:${port}`], userIds, /** @type {any} */ (store.app), tokens);
     },
     /** Groups live on the server: `/group/create.json`. */
     async createGroups(/** @type {{id: string, members: string[]}[]} */ groups) {
@@ -115,8 +131,8 @@ export function parleyTarget(ctx) {
       for (const g of groups) {
         for (let i = 0; i < g.members.length; i += 250) {
           const userId = g.members.slice(i, i + 250);
-          if (i === 0) await callServerApi(base, 'group/create', { groupId: g.id, groupName: g.id, userId }, /** @type {any} */ (app));
-          else await callServerApi(base, 'group/join', { groupId: g.id, userId }, /** @type {any} */ (app));
+          if (i === 0) await callServerApi(base, 'group/create', { groupId: g.id, groupName: g.id, userId }, /** @type {any} */ (store.app));
+          else await callServerApi(base, 'group/join', { groupId: g.id, userId }, /** @type {any} */ (store.app));
         }
       }
       return { clientJoins: false };

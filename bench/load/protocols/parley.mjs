@@ -1,21 +1,105 @@
-// A lean RMTP client for load: the frames Parley's own SDK sends, built on @parley/protocol + ws.
+// A lean RMTP client for load: the frames Parley's own SDK sends, built on @parley/protocol.
 // Connect: CONNECT frame (token inside, not in the URL) → CONNACK. Send: PUBLISH ppMsgP/pgMsgP qos 1
 // → PUBACK (after the durable commit). Receive: s_ntf → QUERY pullMsg from the kept cursor, paging
 // until `finished`, exactly like test/support/syncing-client.ts.
-import { decodePayload, decodeServerFrame, encodeClientFrame, encodePayload } from '@parley/protocol';
+// The session logic is one for both transports Parley serves, so their figures differ by the
+// transport alone: WebSocket (`webSocketLink`, `ws`) or native TCP (`nativeLink`, RongCloud's C++
+// stack's framing: check byte, XOR, signatures).
+import { connect as tcpConnect } from 'node:net';
+import {
+  NativeDeframer,
+  decodeNativeServerFrame,
+  decodePayload,
+  decodeServerFrame,
+  encodeClientFrame,
+  encodeNativeClientFrame,
+  encodePayload,
+} from '@parley/protocol';
 import WebSocket from 'ws';
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
+/**
+ * One connection attempt over one transport. It reports `open` once it can carry frames, every
+ * server frame decoded, and its end (`error`, then `close`, as `ws` and `net` both do).
+ * @typedef {{open(): void, frame(frame: any): void, error(e: Error): void, close(reason: string): void}} LinkEvents
+ * @typedef {{keepAliveSeconds: number, clientId: string, appKey: string, token: string, isReconnect: boolean}} Credentials
+ * @typedef {{connect(c: Credentials): void, send(frame: any): void, close(): void}} Link
+ * @typedef {(on: LinkEvents) => Link} OpenLink
+ */
+
+/**
+ * Parley's WebSocket endpoint, one frame per binary message.
+ * @param {{url: string, localAddress?: string}} o
+ * @returns {OpenLink}
+ */
+export function webSocketLink(o) {
+  return (on) => {
+    const ws = new WebSocket(`${o.url}/websocket`, { localAddress: o.localAddress, perMessageDeflate: false });
+    ws.on('open', on.open);
+    ws.on('error', on.error);
+    ws.on('close', (code) => on.close(`closed ${code}`));
+    ws.on('message', (/** @type {Buffer} */ data) => on.frame(decodeServerFrame(data)));
+    const send = (/** @type {any} */ frame) => ws.send(encodeClientFrame(frame));
+    return {
+      connect: (c) => send({ type: 'CONNECT', ...c, platform: 'desktop', refuseIfTaken: false }),
+      send,
+      close: () => ws.terminate(),
+    };
+  };
+}
+
+/**
+ * RMTP over TCP as the Electron SDK's native stack speaks it (PC platform, SDK 5.46.1).
+ * @param {{host: string, port: number, localAddress?: string}} o
+ * @returns {OpenLink}
+ */
+export function nativeLink(o) {
+  return (on) => {
+    const socket = tcpConnect({ host: o.host, port: o.port, localAddress: o.localAddress, noDelay: true });
+    const deframer = new NativeDeframer();
+    socket.on('connect', on.open);
+    socket.on('error', on.error);
+    socket.on('close', () => on.close('closed'));
+    socket.on('data', (/** @type {Buffer} */ chunk) => {
+      // A frame that does not decode means the stream lost its framing: nothing after it can be read.
+      try {
+        deframer.push(chunk);
+        for (let wire = deframer.read(); wire !== undefined; wire = deframer.read()) on.frame(decodeNativeServerFrame(wire));
+      } catch (e) {
+        socket.destroy(/** @type {Error} */ (e));
+      }
+    });
+    const send = (/** @type {any} */ frame) => socket.write(encodeNativeClientFrame(frame));
+    return {
+      connect: (c) =>
+        send({
+          type: 'CONNECT',
+          ...c,
+          // The stack sends the token without navigation's suffix, and has one flag bit for both: it
+          // sets it on each automatic reconnect.
+          token: c.token.replace(/@.*$/, '@'),
+          refuseIfTaken: c.isReconnect,
+          platform: 'desktop',
+          willTopic: 'RongIMPCClient',
+          willMessage: 'PC--5.46.1',
+          sdkVersion: '5.46.1',
+        }),
+      send,
+      close: () => socket.destroy(),
+    };
+  };
+}
+
 export class ParleyClient {
   /**
-   * @param {{url: string, appKey: string, userId: string, token: string, localAddress?: string, deviceId: string,
+   * @param {{link: OpenLink, appKey: string, userId: string, token: string, deviceId: string,
    *          onMessage: (content: string) => void, onClose: (client: ParleyClient) => void}} o
    */
   constructor(o) {
     this.o = o;
-    /** @type {WebSocket | undefined} */
-    this.ws = undefined;
+    /** @type {Link | undefined} */
+    this.link = undefined;
     this.connected = false;
     /** Inbox cursor, kept across reconnects like a real device keeps it. */
     this.cursor = /** @type {number | undefined} */ (undefined);
@@ -40,81 +124,69 @@ export class ParleyClient {
   /** Resolves once the CONNACK accepted the session (and, on a reconnect, the first pull started). */
   connect() {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${this.o.url}/websocket`, { localAddress: this.o.localAddress, perMessageDeflate: false });
-      this.ws = ws;
       let settled = false;
       const timer = setTimeout(() => fail(new Error('timeout')), CONNECT_TIMEOUT_MS);
       const fail = (/** @type {Error} */ e) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        ws.terminate();
+        link.close();
         reject(e);
       };
-      ws.on('open', () => {
-        ws.send(
-          encodeClientFrame({
-            type: 'CONNECT',
-            keepAliveSeconds: 300,
-            clientId: this.o.deviceId,
-            appKey: this.o.appKey,
-            token: this.o.token,
-            platform: 'desktop',
-            isReconnect: this.cursor !== undefined,
-            refuseIfTaken: false,
-          }),
-        );
-      });
-      ws.on('error', (e) => fail(e));
-      ws.on('close', (code) => {
-        const wasConnected = this.connected;
-        this.connected = false;
-        for (const r of this.pendingSends.values()) r(false);
-        this.pendingSends.clear();
-        for (const r of this.pendingQueries.values()) r(undefined);
-        this.pendingQueries.clear();
-        fail(new Error(`closed ${code}`));
-        if (wasConnected) this.o.onClose(this);
-      });
-      ws.on('message', (/** @type {Buffer} */ data) => {
-        const frame = decodeServerFrame(data);
-        switch (frame.type) {
-          case 'CONNACK':
-            if (frame.status !== 0) return fail(new Error(`connack ${frame.status}`));
-            settled = true;
-            clearTimeout(timer);
-            this.connected = true;
-            if (this.cursor === undefined) {
-              // A device that has synced up to now: older inbox entries belong to earlier scenarios.
-              this.cursor = (frame.session?.timestamp ?? Date.now()) - 1;
-            } else {
-              void this.pull();
+      const link = this.o.link({
+        open: () =>
+          link.connect({ keepAliveSeconds: 300, clientId: this.o.deviceId, appKey: this.o.appKey, token: this.o.token, isReconnect: this.cursor !== undefined }),
+        error: fail,
+        close: (reason) => {
+          const wasConnected = this.connected;
+          this.connected = false;
+          for (const r of this.pendingSends.values()) r(false);
+          this.pendingSends.clear();
+          for (const r of this.pendingQueries.values()) r(undefined);
+          this.pendingQueries.clear();
+          fail(new Error(reason));
+          if (wasConnected) this.o.onClose(this);
+        },
+        frame: (frame) => {
+          switch (frame.type) {
+            case 'CONNACK':
+              if (frame.status !== 0) return fail(new Error(`connack ${frame.status}`));
+              settled = true;
+              clearTimeout(timer);
+              this.connected = true;
+              if (this.cursor === undefined) {
+                // A device that has synced up to now: older inbox entries belong to earlier scenarios.
+                this.cursor = (frame.session?.timestamp ?? Date.now()) - 1;
+              } else {
+                void this.pull();
+              }
+              resolve(undefined);
+              return;
+            case 'PUBACK': {
+              const r = this.pendingSends.get(frame.messageId);
+              if (r) {
+                this.pendingSends.delete(frame.messageId);
+                r(frame.status === 0);
+              }
+              return;
             }
-            resolve(undefined);
-            return;
-          case 'PUBACK': {
-            const r = this.pendingSends.get(frame.messageId);
-            if (r) {
-              this.pendingSends.delete(frame.messageId);
-              r(frame.status === 0);
+            case 'QUERYACK': {
+              const r = this.pendingQueries.get(frame.messageId);
+              if (r) {
+                this.pendingQueries.delete(frame.messageId);
+                r(frame);
+              }
+              return;
             }
-            return;
+            case 'PUBLISH':
+              if (frame.topic === 's_ntf') void this.pull();
+              return;
+            default:
+              return;
           }
-          case 'QUERYACK': {
-            const r = this.pendingQueries.get(frame.messageId);
-            if (r) {
-              this.pendingQueries.delete(frame.messageId);
-              r(frame);
-            }
-            return;
-          }
-          case 'PUBLISH':
-            if (frame.topic === 's_ntf') void this.pull();
-            return;
-          default:
-            return;
-        }
+        },
       });
+      this.link = link;
     });
   }
 
@@ -125,21 +197,19 @@ export class ParleyClient {
    * @returns {Promise<boolean>} true once stored (PUBACK status 0)
    */
   send(kind, to, content) {
-    const ws = this.ws;
-    if (!ws || !this.connected) return Promise.resolve(false);
+    const link = this.link;
+    if (!link || !this.connected) return Promise.resolve(false);
     const messageId = this.id();
     return new Promise((resolve) => {
       this.pendingSends.set(messageId, resolve);
-      ws.send(
-        encodeClientFrame({
-          type: 'PUBLISH',
-          header: { qos: 1 },
-          topic: kind === 'group' ? 'pgMsgP' : 'ppMsgP',
-          targetId: to,
-          messageId,
-          payload: encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content, clientUniqueId: this.nextUnique++ }),
-        }),
-      );
+      link.send({
+        type: 'PUBLISH',
+        header: { qos: 1 },
+        topic: kind === 'group' ? 'pgMsgP' : 'ppMsgP',
+        targetId: to,
+        messageId,
+        payload: encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content, clientUniqueId: this.nextUnique++ }),
+      });
     });
   }
 
@@ -158,20 +228,18 @@ export class ParleyClient {
         this.pullAgain = false;
         let finished = false;
         while (!finished) {
-          const ws = this.ws;
-          if (!ws || !this.connected) return;
+          const link = this.link;
+          if (!link || !this.connected) return;
           const messageId = this.id();
           const answer = await new Promise((resolve) => {
             this.pendingQueries.set(messageId, resolve);
-            ws.send(
-              encodeClientFrame({
-                type: 'QUERY',
-                topic: 'pullMsg',
-                targetId: '',
-                messageId,
-                payload: encodePayload('SyncRequestMsg', { syncTime: this.cursor ?? 0, ispolling: false, isPullSend: true }),
-              }),
-            );
+            link.send({
+              type: 'QUERY',
+              topic: 'pullMsg',
+              targetId: '',
+              messageId,
+              payload: encodePayload('SyncRequestMsg', { syncTime: this.cursor ?? 0, ispolling: false, isPullSend: true }),
+            });
           });
           if (!answer || answer.status !== 0) return;
           const page = decodePayload('DownStreamMessages', answer.payload);
@@ -186,6 +254,6 @@ export class ParleyClient {
   }
 
   close() {
-    this.ws?.terminate();
+    this.link?.close();
   }
 }
