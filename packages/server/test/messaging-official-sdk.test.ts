@@ -1,34 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IAReceivedMessage } from '@rongcloud/imlib-next';
-import { OfficialClient } from './support/official-sdk/official-client.js';
-import { callServerApi, type Credentials } from './support/server-api-client.js';
+import type { OfficialClient } from './support/official-sdk/official-client.js';
+import { officialSdkSuite } from './support/official-sdk/official-sdk-suite.js';
+import { callServerApi } from './support/server-api-client.js';
 import { SyncingClient } from './support/syncing-client.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
 
 /** Messaging with the unmodified official Web SDK: private, offline, group, history, conversations. */
-let server: TestServer;
-let dev: Credentials;
-const clients: OfficialClient[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  dev = server.devApp;
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(() => server.stop());
-
-async function login(userId: string): Promise<OfficialClient> {
-  const token = String((await callServerApi(server.url, 'user/getToken', { userId }, dev)).body.token);
-  const client = await OfficialClient.start({ appKey: dev.appKey, navigators: [server.url] });
-  clients.push(client);
-  expect(await client.connect(token)).toEqual({ code: 0, userId });
-  return client;
-}
+const suite = officialSdkSuite();
+const { login } = suite;
 
 async function register(userId: string): Promise<void> {
-  expect((await callServerApi(server.url, 'user/getToken', { userId }, dev)).body.code).toBe(200);
+  expect((await callServerApi(suite.server.url, 'user/getToken', { userId }, suite.dev)).body.code).toBe(200);
 }
 
 /** Every message the client's app saw, across all MESSAGES events. */
@@ -90,8 +72,8 @@ describe('official Web SDK: private messages', () => {
   it("syncs a message to the sender's other devices (direction 1, filed under the peer)", async () => {
     await register('bob5');
     const alice = await login('alice5');
-    const token = String((await callServerApi(server.url, 'user/getToken', { userId: 'alice5' }, dev)).body.token);
-    const desktop = new SyncingClient(() => server.url, dev.appKey, token, 'alice5-desktop');
+    const token = String((await callServerApi(suite.server.url, 'user/getToken', { userId: 'alice5' }, suite.dev)).body.token);
+    const desktop = new SyncingClient(() => suite.server.url, suite.dev.appKey, token, 'alice5-desktop');
     await desktop.connect();
     try {
       const sent = await alice.sendText(1, 'bob5', 'from the browser');
@@ -131,7 +113,7 @@ describe('official Web SDK: private messages', () => {
 
 describe('official Web SDK: groups', () => {
   it('delivers a group message to every other member once, and refuses non-members', async () => {
-    await callServerApi(server.url, 'group/create', { userId: ['galice', 'gbob', 'gcarol'], groupId: 'g1', groupName: 'Group one' }, dev);
+    await callServerApi(suite.server.url, 'group/create', { userId: ['galice', 'gbob', 'gcarol'], groupId: 'g1', groupName: 'Group one' }, suite.dev);
     const alice = await login('galice');
     const bob = await login('gbob');
     const carol = await login('gcarol');

@@ -43,7 +43,17 @@ export interface ChildSdk {
   close(): Promise<void>;
 }
 
-const textOf = (content: unknown) => String((content as { content?: unknown } | undefined)?.content ?? '');
+/** The fields both SDKs' messages have, as the fleet reads them. */
+function seenMessage(m: Pick<NativeMessage, 'messageDirection' | 'senderUserId' | 'conversationType' | 'targetId' | 'messageUId' | 'content'>): SeenMessage {
+  return {
+    direction: m.messageDirection,
+    senderUserId: m.senderUserId,
+    conversationType: m.conversationType,
+    targetId: m.targetId,
+    messageUId: m.messageUId,
+    text: String((m.content as { content?: unknown } | undefined)?.content ?? ''),
+  };
+}
 
 /** The Web SDK: messages come in `MESSAGES` events. */
 async function startWebSdk(appKey: string, navigators: string[], userId: string): Promise<ChildSdk> {
@@ -58,14 +68,7 @@ async function startWebSdk(appKey: string, navigators: string[], userId: string)
     messagesOf: (index) => {
       const event = client.events[index];
       if (event?.event !== 'MESSAGES') return [];
-      return (event.payload as { messages: IAReceivedMessage[] }).messages.map((m) => ({
-        direction: m.messageDirection,
-        senderUserId: m.senderUserId,
-        conversationType: m.conversationType,
-        targetId: m.targetId,
-        messageUId: m.messageUId,
-        text: textOf(m.content),
-      }));
+      return (event.payload as { messages: IAReceivedMessage[] }).messages.map(seenMessage);
     },
     close: () => client.close(),
   };
@@ -84,14 +87,7 @@ async function startNativeSdk(appKey: string, navigators: string[], userId: stri
     messagesOf: (index) => {
       const event = client.events[index];
       if (event?.event !== 'batchMessage') return [];
-      return (event.payload as [NativeMessage[]])[0].map((m) => ({
-        direction: m.messageDirection,
-        senderUserId: m.senderUserId,
-        conversationType: m.conversationType,
-        targetId: m.targetId,
-        messageUId: m.messageUId,
-        text: textOf(m.content),
-      }));
+      return (event.payload as [NativeMessage[]])[0].map(seenMessage);
     },
     close: () => client.close(),
   };

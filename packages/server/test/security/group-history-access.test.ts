@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GetHistoryMessageResult } from '@rongcloud/imlib-next';
-import { OfficialClient, type HistoryOptions, type SdkResult } from '../support/official-sdk/official-client.js';
-import { callServerApi, type Credentials } from '../support/server-api-client.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import type { HistoryOptions, OfficialClient, SdkResult } from '../support/official-sdk/official-client.js';
+import { officialSdkSuite } from '../support/official-sdk/official-sdk-suite.js';
+import { callServerApi } from '../support/server-api-client.js';
 
 /**
  * Group history (`qryGMsg`) through the unmodified official Web SDK: only a current member reads it,
@@ -10,30 +10,12 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
  */
 const NOT_IN_GROUP = 22406;
 
-let server: TestServer;
-let dev: Credentials;
-const clients: OfficialClient[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  dev = server.devApp;
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-afterAll(() => server.stop());
+const suite = officialSdkSuite();
+const { login } = suite;
 
 async function groupCall(path: 'create' | 'join' | 'quit' | 'dismiss', groupId: string, userIds: string[]): Promise<void> {
   const params = { groupId, userId: userIds, ...(path === 'create' ? { groupName: groupId } : {}) };
-  expect((await callServerApi(server.url, `group/${path}`, params, dev)).body).toEqual({ code: 200 });
-}
-
-async function login(userId: string): Promise<OfficialClient> {
-  const token = String((await callServerApi(server.url, 'user/getToken', { userId }, dev)).body.token);
-  const client = await OfficialClient.start({ appKey: dev.appKey, navigators: [server.url], label: userId });
-  clients.push(client);
-  expect(await client.connect(token)).toEqual({ code: 0, userId });
-  return client;
+  expect((await callServerApi(suite.server.url, `group/${path}`, params, suite.dev)).body).toEqual({ code: 200 });
 }
 
 /**

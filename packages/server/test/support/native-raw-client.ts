@@ -7,6 +7,7 @@ import {
   type NativeClientFrame,
   type ServerFrame,
 } from '@parley/protocol';
+import { waitForFrame } from './wait-for-frame.js';
 
 /**
  * A bare native RMTP client over a real TCP socket, framed the way RongCloud's native stack frames
@@ -68,17 +69,8 @@ export class NativeRawClient {
   }
 
   /** The first recorded frame that matches, waiting for it if needed. */
-  async nextFrame(match: (frame: ServerFrame) => boolean = () => true, timeoutMs = 5000): Promise<ServerFrame> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = this.frames.find(match);
-      if (found) return found;
-      if (this.closed) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const found = this.frames.find(match);
-    if (found) return found;
-    throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.map((f) => f.type))}, closed ${this.closed}`);
+  nextFrame(match: (frame: ServerFrame) => boolean = () => true, timeoutMs = 5000): Promise<ServerFrame> {
+    return waitForFrame(this.frames, match, timeoutMs, () => (this.closed ? 'closed' : undefined));
   }
 
   close(): void {

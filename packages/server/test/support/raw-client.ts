@@ -1,5 +1,6 @@
 import { decodeServerFrame, encodeClientFrame, type ClientFrame, type FrameInput, type ServerFrame } from '@parley/protocol';
 import WebSocket from 'ws';
+import { waitForFrame } from './wait-for-frame.js';
 
 /**
  * A bare RMTP client over a real WebSocket: sends exactly the frames (or bytes) a test gives it and
@@ -53,17 +54,8 @@ export class RawClient {
   }
 
   /** The first recorded frame that matches, waiting for it if needed. */
-  async nextFrame(match: (frame: ServerFrame) => boolean = () => true, timeoutMs = 5000): Promise<ServerFrame> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = this.frames.find(match);
-      if (found) return found;
-      if (this.closeCode !== undefined) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const found = this.frames.find(match);
-    if (found) return found;
-    throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.map((f) => f.type))}, close ${this.closeCode}`);
+  nextFrame(match: (frame: ServerFrame) => boolean = () => true, timeoutMs = 5000): Promise<ServerFrame> {
+    return waitForFrame(this.frames, match, timeoutMs, () => (this.closeCode === undefined ? undefined : `closed with ${this.closeCode}`));
   }
 
   close(): void {

@@ -1,12 +1,8 @@
 // One simulated user: RongCloud's official Electron main-process SDK (`@rongcloud/electron`: a JS
 // wrapper around their C++ protocol stack, which holds one connection per process, hence one process
-// per user), driven over Node IPC by the parent test process the way an Electron renderer drives it.
-// See native-client.ts for the parent side.
-//
-// Parent → child: { type: 'command', id, name, args }; SIGTERM to end it (it disconnects first).
-// Child → parent: { type: 'ready' } once the SDK is loaded,
-//                 { type: 'reply', id, ok: true, value } or { type: 'reply', id, ok: false, error },
-//                 { type: 'event', event, payload, at } for every SDK notification and network call.
+// per user), driven over Node IPC by the parent test process the way an Electron renderer drives it
+// (the messages are in ../sdk-child/child-ipc.mjs; SIGTERM ends it, disconnecting first). See
+// native-client.ts for the parent side.
 
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
@@ -14,20 +10,12 @@ import https from 'node:https';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
-import { format } from 'node:util';
+import { emitEvent, reportErrorsAndConsole, serveCommands, showSdkLogs } from '../sdk-child/child-ipc.mjs';
+import { CLOSED_LOOPBACK_HOST, CLOSED_LOOPBACK_PORT, isLoopbackHost } from '../sdk-child/loopback.mjs';
 
-/**
- * @typedef {{ name: string, message: string, stack?: string }} ErrorDescription
- * @typedef {{ type: 'command', id: number, name: string, args: Record<string, unknown> }} CommandMessage
- * @typedef {{ isOk: boolean, code: number, msg?: string, data?: any }} WrapperResult
- */
+/** @typedef {{ isOk: boolean, code: number, msg?: string, data?: any }} WrapperResult */
 
 const require = createRequire(import.meta.url);
-const showSdkLogs = process.env.PARLEY_SDK_LOGS === '1';
-
-/** Connections to other hosts are sent here instead: nothing listens on port 1, so they fail at once. */
-const CLOSED_LOOPBACK_HOST = '127.0.0.1';
-const CLOSED_LOOPBACK_PORT = 1;
 /** The wrapper's log levels (its `LogL`). */
 const LOG_LEVEL_WARN = 2;
 const LOG_LEVEL_DEBUG = 4;
@@ -37,68 +25,12 @@ const NO_CHANNEL = '';
 // (PROTOCOL-NATIVE.md §4), so the exit does not wait for ever.
 const DISCONNECT_BEFORE_EXIT_MS = 3_000;
 
-/** @param {object} message */
-function sendToParent(message) {
-  if (process.connected) process.send?.(message);
-}
-
-/** @param {unknown} error @returns {ErrorDescription} */
-function describeError(error) {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
-  return { name: 'NonError', message: String(error) };
-}
-
-/**
- * IPC carries JSON: SDK objects lose their methods, and values JSON cannot hold are converted.
- * @param {unknown} value
- */
-function toSerialisable(value) {
-  if (value === undefined) return null;
-  try {
-    return JSON.parse(
-      JSON.stringify(value, (_key, item) => {
-        if (typeof item === 'bigint') return item.toString();
-        if (item instanceof Error) return describeError(item);
-        return item;
-      }),
-    );
-  } catch {
-    return String(value);
-  }
-}
-
-/** @param {string} event @param {unknown} payload */
-function emitEvent(event, payload) {
-  sendToParent({ type: 'event', event, payload: toSerialisable(payload), at: Date.now() });
-}
-
-process.on('unhandledRejection', (reason) => {
-  emitEvent('harness:error', { kind: 'unhandledRejection', ...describeError(reason) });
-});
-process.on('uncaughtException', (error) => {
-  emitEvent('harness:error', { kind: 'uncaughtException', ...describeError(error) });
-});
-
-// The wrapper logs through the console (warnings and up unless asked for more): tests can assert
-// on it, and it reaches the terminal only when asked for.
-for (const level of /** @type {const} */ (['debug', 'log', 'info', 'warn', 'error'])) {
-  const write = console[level].bind(console);
-  console[level] = (...args) => {
-    emitEvent('harness:console', { level, text: format(...args) });
-    if (showSdkLogs) write(...args);
-  };
-}
+reportErrorsAndConsole();
 
 // ---------------------------------------------------------------------------------------------
 // Network confinement, in place before the wrapper loads. The wrapper calls RongCloud's cloud
 // control host at init, and its navigation, static-config, log-upload and proxy paths can reach
 // others; the C++ stack dials only the server addresses it is handed.
-
-/** @param {string} host a host name, an IPv4 address or an IPv6 address with or without brackets */
-function isLoopbackHost(host) {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
-}
 
 /**
  * The options and callback of a `Socket#connect` call, in any of its forms; null for a Unix socket
@@ -306,7 +238,7 @@ function disconnectThroughWrapper(disablePush) {
   });
 }
 
-/** @type {Record<string, (args: any) => Promise<unknown> | unknown>} */
+/** @type {Record<string, import('../sdk-child/child-ipc.mjs').Command>} */
 const commands = {
   /** @param {{ appKey: string, navigators: string[], dbPath: string, deviceId?: string }} args */
   init({ appKey, navigators, dbPath, deviceId }) {
@@ -415,16 +347,4 @@ function exitCleanly() {
 process.on('disconnect', exitCleanly);
 process.on('SIGTERM', exitCleanly);
 
-process.on('message', async (/** @type {CommandMessage} */ message) => {
-  if (message?.type !== 'command') return;
-  const command = commands[message.name];
-  try {
-    if (!command) throw new Error(`Unknown command "${message.name}"`);
-    const value = await command(message.args ?? {});
-    sendToParent({ type: 'reply', id: message.id, ok: true, value: toSerialisable(value) });
-  } catch (error) {
-    sendToParent({ type: 'reply', id: message.id, ok: false, error: describeError(error) });
-  }
-});
-
-sendToParent({ type: 'ready' });
+serveCommands(commands);

@@ -7,10 +7,7 @@ import https from 'node:https';
 import XHR2 from 'xhr2';
 import { WebSocket as NodeWebSocket } from 'ws';
 import 'fake-indexeddb/auto';
-
-/** Requests to other hosts are sent here instead: nothing listens on port 1, so they fail at once. */
-const CLOSED_LOOPBACK_HOST = '127.0.0.1';
-const CLOSED_LOOPBACK_PORT = 1;
+import { CLOSED_LOOPBACK_HOST, CLOSED_LOOPBACK_PORT, isLoopbackHost } from '../sdk-child/loopback.mjs';
 
 /**
  * @typedef {object} HttpRequestRecord
@@ -37,12 +34,6 @@ const CLOSED_LOOPBACK_PORT = 1;
  * @property {(connection: { host: string, port: number }) => void} onBlockedConnection
  *   a connection below the URL layer (an HTTP redirect, say) that had to be confined
  */
-
-/** @param {string} hostname as in `URL.hostname` (IPv6 in brackets) or a socket address */
-function isLoopbackHost(hostname) {
-  const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 /**
  * @param {string} rawUrl
