@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { sourceResolution } from './vitest.shared.js';
+import { sourceResolution, sourceWorkerThreads } from './vitest.shared.js';
 
 /** The cluster suites, one file at a time, since they restart shared services. */
 export default defineConfig({
@@ -10,5 +10,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    execArgv: sourceWorkerThreads,
   },
 });

@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { sourceResolution } from './vitest.shared.js';
+import { sourceResolution, sourceWorkerThreads } from './vitest.shared.js';
 
 export default defineConfig({
   ...sourceResolution,
@@ -10,5 +10,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    execArgv: sourceWorkerThreads,
   },
 });

@@ -1,3 +1,4 @@
+import { MessageFlag, type MessageDirection } from '@parley/protocol';
 import type {
   AppRecord,
   ConversationEntry,
@@ -16,8 +17,8 @@ import type {
  * records they become: the backends differ in how they talk to their database, not in this.
  */
 
-/** The flag bit (UpStreamMessage.sessionId) of a message kept in history and conversations. */
-export const PERSISTED = 1;
+/** The flag bit of a message kept in history and conversations. */
+export const PERSISTED = MessageFlag.PERSISTED;
 
 /** An app field stored in a column of its own (everything but the key). */
 export type AppField = keyof Omit<AppRecord, 'appKey'>;
@@ -157,7 +158,7 @@ export function messageFromRow(row: MessageRow): StoredMessage {
 }
 
 /** A pull's row: the inbox entry's columns, then the message's. */
-export type InboxRow = MessageRow & { cursor: number; direction: 1 | 2 };
+export type InboxRow = MessageRow & { cursor: number; direction: MessageDirection };
 
 export function inboxEntryFromRow(row: InboxRow): InboxEntry {
   return { cursor: row.cursor, direction: row.direction, message: messageFromRow(row) };
@@ -173,12 +174,6 @@ export function conversationFromRow(row: ConversationRow): ConversationEntry {
     versionTime: row.c_version,
     lastMessage: messageFromRow(row),
   };
-}
-
-/** Whom the conversation is with, seen from one participant: the group, or the other party. */
-export function conversationTargetFor(m: StoredMessage, direction: 1 | 2): string {
-  if (m.conversationType === 3) return m.targetId;
-  return direction === 1 ? m.targetId : m.senderId;
 }
 
 export function stripDelivery(m: NewMessage): StoredMessage {

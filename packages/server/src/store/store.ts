@@ -1,3 +1,5 @@
+import type { ConversationType, MessageDirection } from '@parley/protocol';
+
 /**
  * The storage port. SQLite (single node) and PostgreSQL (cluster mode) implement it; core code
  * sees only these types. Every method is async so that both backends fit the same shape.
@@ -78,8 +80,8 @@ export interface UserRepository {
   listBlocked(appKey: string, now: number, page: { offset: number; limit: number }): Promise<UserRecord[]>;
 }
 
-/** Conversation types Parley stores (the protocol's numbers): private, group, system. */
-export type StoredConversationType = 1 | 3 | 6;
+/** Conversation types Parley stores. */
+export type StoredConversationType = typeof ConversationType.PRIVATE | typeof ConversationType.GROUP | typeof ConversationType.SYSTEM;
 
 export interface GroupRecord {
   appKey: string;
@@ -138,7 +140,7 @@ export interface StoredMessage {
   content: string;
   /** Milliseconds. */
   sentTime: number;
-  /** The client's flag bits (UpStreamMessage.sessionId): 1 persisted, 2 counted, 4 mentioned, ... */
+  /** The sender's MessageFlag bits (protocol). */
   flags: number;
   clientUniqueId: string | undefined;
 }
@@ -163,7 +165,7 @@ export interface InboxEntry {
   /** Strictly increasing per user inbox; close to a millisecond timestamp. */
   cursor: number;
   /** 1: the user sent it (from another device, or this one); 2: the user received it. */
-  direction: 1 | 2;
+  direction: MessageDirection;
   message: StoredMessage;
 }
 

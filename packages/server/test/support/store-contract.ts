@@ -1,3 +1,4 @@
+import { MessageFlag } from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { conversationKey } from '../../src/core/messaging/conversation-key.js';
 import { newMessageUid } from '../../src/core/messaging/message-uid.js';
@@ -439,6 +440,27 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(await store.messages.conversations('a1', 'admin', 0, 10)).toEqual([]);
         const [withCarol] = await store.messages.conversations('a1', 'carol', 0, 10);
         expect(withCarol?.lastMessage).toMatchObject({ senderId: 'carol', targetId: 'alice', conversationKey: fromCarol.conversationKey });
+      });
+
+      it('points a conversation at the last persisted message of a batch, and leaves it alone for one not persisted', async () => {
+        const first = privateMessage('a1', 'alice', 'bob', 100);
+        const reply = privateMessage('a1', 'bob', 'alice', 200);
+        // A typing status: delivered, never a conversation's latest.
+        const typing = privateMessage('a1', 'alice', 'bob', 300, { flags: 0 });
+        const countedOnly = privateMessage('a1', 'alice', 'carol', 300, { flags: MessageFlag.COUNTED });
+        await store.messages.append([first, reply, typing, countedOnly]);
+
+        const summary = async (userId: string) =>
+          (await store.messages.conversations('a1', userId, 0, 10)).map((c) => ({ target: c.targetId, versionTime: c.versionTime, last: c.lastMessage.uid }));
+        expect(await summary('alice')).toEqual([{ target: 'bob', versionTime: 200, last: reply.uid }]);
+        expect(await summary('bob')).toEqual([{ target: 'alice', versionTime: 200, last: reply.uid }]);
+        expect(await summary('carol')).toEqual([]);
+        expect((await store.messages.pullInbox('a1', 'bob', 0, 10)).map((e) => [e.message.uid, e.direction])).toEqual([
+          [first.uid, 2],
+          [reply.uid, 1],
+          [typing.uid, 2],
+        ]);
+        expect((await store.messages.pullInbox('a1', 'carol', 0, 10)).map((e) => e.message.uid)).toEqual([countedOnly.uid]);
       });
 
       it('purges messages sent before an instant with their inbox and conversation rows, and returns the count', async () => {

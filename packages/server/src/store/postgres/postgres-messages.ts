@@ -1,9 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
+import { fanOut, inboxesOf, inboxKey, type FanOut } from '../../core/messaging/inbox-fan-out.js';
 import type { AppendedMessage, MessageRepository, NewMessage, StoredMessage } from '../store.js';
 import { inTransaction } from './postgres-transaction.js';
 import {
   conversationFromRow,
-  conversationTargetFor,
   inboxEntryFromRow,
   messageFromRow,
   PERSISTED,
@@ -18,13 +18,6 @@ import {
 interface InsertedMessage {
   message: NewMessage;
   seq: number;
-}
-
-/** One inbox row to write: a copy of a message for one user. */
-interface Delivery extends InsertedMessage {
-  userId: string;
-  direction: 1 | 2;
-  cursor: number;
 }
 
 export function postgresMessages(pool: Pool): MessageRepository {
@@ -101,15 +94,10 @@ async function appendBatch(client: PoolClient, messages: NewMessage[]): Promise<
     else inserted.push({ message, seq });
   }
   const storedBefore = await findStoredRetries(client, retriesOfStored);
-  const deliveries = await deliverToInboxes(client, inserted);
-  await touchConversations(client, deliveries);
+  const fanned = await deliverToInboxes(client, inserted);
+  await touchConversations(client, inserted, fanned);
 
-  const cursorsBySeq = new Map<number, { userId: string; cursor: number }[]>();
-  for (const { seq, userId, cursor } of deliveries) {
-    const cursors = cursorsBySeq.get(seq) ?? [];
-    cursors.push({ userId, cursor });
-    cursorsBySeq.set(seq, cursors);
-  }
+  const cursorsBySeq = new Map(inserted.map(({ seq }, i) => [seq, (fanned.entries[i] ?? []).map(({ userId, cursor }) => ({ userId, cursor }))]));
 
   const results: AppendedMessage[] = [];
   for (const [i, message] of messages.entries()) {
@@ -184,75 +172,54 @@ async function findStoredRetries(client: PoolClient, retries: NewMessage[]): Pro
 }
 
 /**
- * Gives every recipient (and the sender, for a sender copy) an inbox row. The cursor is the send
- * time, pushed past the inbox's previous cursor when needed, so it stays strictly increasing however
- * many messages share a millisecond or however the nodes' clocks differ.
+ * Writes the inbox rows and heads of the batch. Cursors follow inbox-fan-out.ts from each inbox's
+ * last cursor, read under the row lock of its head, so they stay strictly increasing however the
+ * nodes' clocks differ.
  */
-async function deliverToInboxes(client: PoolClient, inserted: InsertedMessage[]): Promise<Delivery[]> {
-  const copies = inserted.flatMap(({ message, seq }) => [
-    ...message.recipients.map((userId) => ({ message, seq, userId, direction: 2 as const })),
-    ...(message.senderCopy ? [{ message, seq, userId: message.senderId, direction: 1 as const }] : []),
-  ]);
-  if (copies.length === 0) return [];
-
-  const owners = [...new Map(copies.map((c) => [headKey(c.message.appKey, c.userId), { appKey: c.message.appKey, userId: c.userId }])).values()];
-  // Locks the head of every inbox involved (creating it at 0 if new) and reads its last cursor. The
-  // row locks last until commit, so concurrent appends to one inbox, from any node, take turns from
-  // here: each reads the cursor the previous one committed. Heads are locked in key order so that two
-  // batches sharing several inboxes cannot deadlock. The no-op update is what takes the lock.
-  const { rows: heads } = await client.query<{ app_key: string; user_id: string; last_cursor: number }>(
-    `INSERT INTO inbox_heads (app_key, user_id, last_cursor)
-     SELECT app_key, user_id, 0 FROM unnest($1::text[], $2::text[]) AS t (app_key, user_id) ORDER BY app_key, user_id
-     ON CONFLICT (app_key, user_id) DO UPDATE SET last_cursor = inbox_heads.last_cursor
-     RETURNING app_key, user_id, last_cursor`,
-    [owners.map((o) => o.appKey), owners.map((o) => o.userId)],
-  );
-  const lastCursor = new Map(heads.map((head) => [headKey(head.app_key, head.user_id), head.last_cursor]));
-  const deliveries = copies.map((copy): Delivery => {
-    const key = headKey(copy.message.appKey, copy.userId);
+async function deliverToInboxes(client: PoolClient, inserted: InsertedMessage[]): Promise<FanOut> {
+  const messages = inserted.map(({ message }) => message);
+  const inboxes = inboxesOf(messages);
+  const lastCursor = new Map<string, number>();
+  if (inboxes.length > 0) {
+    // Locks the head of every inbox involved (creating it at 0 if new) and reads its last cursor. The
+    // row locks last until commit, so concurrent appends to one inbox, from any node, take turns from
+    // here: each reads the cursor the previous one committed. Heads are locked in key order so that two
+    // batches sharing several inboxes cannot deadlock. The no-op update is what takes the lock.
+    const { rows: heads } = await client.query<{ app_key: string; user_id: string; last_cursor: number }>(
+      `INSERT INTO inbox_heads (app_key, user_id, last_cursor)
+       SELECT app_key, user_id, 0 FROM unnest($1::text[], $2::text[]) AS t (app_key, user_id) ORDER BY app_key, user_id
+       ON CONFLICT (app_key, user_id) DO UPDATE SET last_cursor = inbox_heads.last_cursor
+       RETURNING app_key, user_id, last_cursor`,
+      [inboxes.map((i) => i.appKey), inboxes.map((i) => i.userId)],
+    );
+    for (const head of heads) lastCursor.set(inboxKey(head.app_key, head.user_id), head.last_cursor);
+  }
+  const fanned = fanOut(messages, (_appKey, userId, key) => {
     const previous = lastCursor.get(key);
-    if (previous === undefined) throw new Error(`the inbox head of ${copy.userId} was not locked`);
-    const cursor = Math.max(copy.message.sentTime, previous + 1);
-    lastCursor.set(key, cursor);
-    return { ...copy, cursor };
+    if (previous === undefined) throw new Error(`the inbox head of ${userId} was not locked`);
+    return previous;
   });
+  if (inboxes.length === 0) return fanned;
 
+  const rows = inserted.flatMap(({ message, seq }, i) => (fanned.entries[i] ?? []).map((entry) => ({ appKey: message.appKey, seq, ...entry })));
   await client.query(
     `INSERT INTO inbox (app_key, user_id, cursor, direction, message_seq)
      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bigint[])`,
-    [
-      deliveries.map((d) => d.message.appKey),
-      deliveries.map((d) => d.userId),
-      deliveries.map((d) => d.cursor),
-      deliveries.map((d) => d.direction),
-      deliveries.map((d) => d.seq),
-    ],
+    [rows.map((r) => r.appKey), rows.map((r) => r.userId), rows.map((r) => r.cursor), rows.map((r) => r.direction), rows.map((r) => r.seq)],
   );
+  const heads = [...fanned.heads.values()];
   await client.query(
     `UPDATE inbox_heads h SET last_cursor = t.last_cursor
      FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t (app_key, user_id, last_cursor)
      WHERE h.app_key = t.app_key AND h.user_id = t.user_id`,
-    [owners.map((o) => o.appKey), owners.map((o) => o.userId), owners.map((o) => lastCursor.get(headKey(o.appKey, o.userId)))],
+    [heads.map((h) => h.appKey), heads.map((h) => h.userId), heads.map((h) => h.cursor)],
   );
-  return deliveries;
+  return fanned;
 }
 
-/**
- * Points each recipient's conversation at its latest persisted message. Status messages (typing and
- * the like) are not persisted and do not become a conversation's latest.
- */
-async function touchConversations(client: PoolClient, deliveries: Delivery[]): Promise<void> {
-  // An upsert may touch a row only once, so the last delivery to each conversation wins, as it would
-  // row by row.
-  const latest = new Map<string, Delivery & { targetId: string }>();
-  for (const delivery of deliveries) {
-    if ((delivery.message.flags & PERSISTED) === 0) continue;
-    const targetId = conversationTargetFor(delivery.message, delivery.direction);
-    const { appKey, conversationType } = delivery.message;
-    latest.set(JSON.stringify([appKey, delivery.userId, conversationType, targetId]), { ...delivery, targetId });
-  }
-  if (latest.size === 0) return;
-  const touches = [...latest.values()];
+/** Points the conversations the batch changes at their latest message (inbox-fan-out.ts says which). */
+async function touchConversations(client: PoolClient, inserted: InsertedMessage[], { conversations }: FanOut): Promise<void> {
+  if (conversations.length === 0) return;
   // Sorted, so that concurrent batches lock conversation rows in one order.
   await client.query(
     `INSERT INTO conversations (app_key, user_id, conversation_type, target_id, version_time, last_message_seq)
@@ -262,12 +229,12 @@ async function touchConversations(client: PoolClient, deliveries: Delivery[]): P
      ON CONFLICT (app_key, user_id, conversation_type, target_id)
      DO UPDATE SET version_time = excluded.version_time, last_message_seq = excluded.last_message_seq`,
     [
-      touches.map((t) => t.message.appKey),
-      touches.map((t) => t.userId),
-      touches.map((t) => t.message.conversationType),
-      touches.map((t) => t.targetId),
-      touches.map((t) => t.message.sentTime),
-      touches.map((t) => t.seq),
+      conversations.map((c) => c.appKey),
+      conversations.map((c) => c.userId),
+      conversations.map((c) => c.conversationType),
+      conversations.map((c) => c.targetId),
+      conversations.map((c) => c.versionTime),
+      conversations.map((c) => inserted[c.messageIndex]?.seq),
     ],
   );
 }
@@ -283,10 +250,6 @@ function retryKey(m: Pick<StoredMessage, 'appKey' | 'senderId' | 'clientUniqueId
  */
 function insertKey(m: Pick<StoredMessage, 'uid' | 'appKey' | 'senderId' | 'clientUniqueId'>): string {
   return JSON.stringify([m.uid, m.appKey, m.senderId, m.clientUniqueId ?? null]);
-}
-
-function headKey(appKey: string, userId: string): string {
-  return JSON.stringify([appKey, userId]);
 }
 
 function resultAt(results: AppendedMessage[], index: number): AppendedMessage {

@@ -12,12 +12,12 @@ import {
   type MessageRow,
 } from '../rows.js';
 import { InboxTail } from './inbox-tail.js';
-import type { MessageWriterThread } from './message-writer-thread.js';
+import type { MessageWriterThread } from './writer/writer-thread.js';
 
 /**
  * Messages on the main thread: reads run here on the main connection; writes go to the writer
- * thread (message-writer.ts), and what they wrote feeds the in-memory inbox tail that answers most
- * pulls.
+ * thread (writer/message-writer.ts), and what they wrote feeds the in-memory inbox tail that
+ * answers most pulls.
  */
 export function sqliteMessages(db: Database.Database, writer: MessageWriterThread): MessageRepository {
   const pull = db.prepare(

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
 import { describePeriodsMigration, describeStoreContract, privateMessage } from '../../../test/support/store-contract.js';
 import { sqliteDialect } from '../migrations.js';
-import { MessageWriterThread } from './message-writer-thread.js';
+import { MessageWriterThread } from './writer/writer-thread.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-sqlite-'));

@@ -5,7 +5,7 @@ import type { Store } from '../store.js';
 import { ensurePrivateDir, ensurePrivateFile } from '../../data-dir.js';
 import { sqliteApps } from './sqlite-apps.js';
 import { sqliteGroups } from './sqlite-groups.js';
-import { MessageWriterThread } from './message-writer-thread.js';
+import { MessageWriterThread } from './writer/writer-thread.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import { sqliteMessages } from './sqlite-messages.js';
 import { sqliteUsers } from './sqlite-users.js';

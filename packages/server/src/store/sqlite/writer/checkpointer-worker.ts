@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqliteConnection } from './sqlite-connection.js';
+import { openSqliteConnection } from '../sqlite-connection.js';
+import type { CheckpointerData, CloseRequest } from './protocol.js';
 
 /**
  * Copies committed pages from the WAL into the database file beside the writer thread, so commits
@@ -7,8 +8,8 @@ import { openSqliteConnection } from './sqlite-connection.js';
  * commits between two runs is copied once.
  */
 const port = parentPort;
-if (!port) throw new Error('wal-checkpointer-worker runs as a worker thread');
-const { file, everyMs } = workerData as { file: string; everyMs: number };
+if (!port) throw new Error('checkpointer-worker runs as a worker thread');
+const { file, everyMs } = workerData as CheckpointerData;
 const db = openSqliteConnection(file);
 
 const timer = setInterval(() => {
@@ -16,7 +17,7 @@ const timer = setInterval(() => {
   db.pragma('wal_checkpoint(PASSIVE)');
 }, everyMs);
 
-port.on('message', () => {
+port.on('message', (_close: CloseRequest) => {
   clearInterval(timer);
   db.close();
   port.close();

@@ -1,21 +1,13 @@
-import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { NewMessage } from '../store.js';
-import type { WrittenMessage } from './message-writer.js';
-
-export type WriterRequest =
-  | { kind: 'append'; id: number; messages: NewMessage[] }
-  | { kind: 'purge'; id: number; instant: number; limit: number }
-  | { kind: 'close' };
-
-export type WriterReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+import type { NewMessage } from '../../store.js';
+import type { CheckpointerData, WriterData, WriterReply, WriterRequest, WrittenMessage } from './protocol.js';
 
 /** How often the checkpointer thread copies the WAL into the database file. */
 const CHECKPOINT_EVERY_MS = 500;
 
 /**
- * The main thread's handle on the writer thread (message-writer-worker.ts) and its checkpointer
- * (wal-checkpointer-worker.ts). Both start at the first write, so commands that only read or change
+ * The main thread's handle on the writer thread (writer-worker.ts) and its checkpointer
+ * (checkpointer-worker.ts). Both start at the first write, so commands that only read or change
  * apps never start one; if the writer dies, the writes waiting on it fail and the next write starts
  * a new one.
  */
@@ -57,7 +49,7 @@ export class MessageWriterThread {
 
   private start(): Worker {
     this.checkpointer ??= this.startCheckpointer();
-    const worker = new Worker(workerFile('message-writer-worker'), { workerData: { file: this.file } });
+    const worker = new Worker(workerFile('writer-worker'), { workerData: { file: this.file } satisfies WriterData });
     worker.on('message', (reply: WriterReply) => {
       const waiter = this.waiting.get(reply.id);
       if (!waiter) return;
@@ -72,7 +64,9 @@ export class MessageWriterThread {
   }
 
   private startCheckpointer(): Worker {
-    const checkpointer = new Worker(workerFile('wal-checkpointer-worker'), { workerData: { file: this.file, everyMs: CHECKPOINT_EVERY_MS } });
+    const checkpointer = new Worker(workerFile('checkpointer-worker'), {
+      workerData: { file: this.file, everyMs: CHECKPOINT_EVERY_MS } satisfies CheckpointerData,
+    });
     // Losing it costs no data: the writer checkpoints by itself past a larger WAL, and the next
     // writer start brings a new checkpointer.
     checkpointer.on('error', () => undefined);
@@ -99,10 +93,12 @@ function describe(error: unknown): string {
   return typeof code === 'string' ? code : String(error);
 }
 
+/**
+ * A thread runs the same kind of file as this module: the build's JavaScript, or under vitest the
+ * TypeScript source, so that tests never need a build nor run a stale one. Node 20 cannot run
+ * TypeScript by itself: the test config hands worker threads module hooks that transpile it
+ * (packages/server/test/support/ts-worker-hooks.mjs).
+ */
 function workerFile(name: string): URL {
-  const compiled = new URL(`./${name}.js`, import.meta.url);
-  if (existsSync(compiled)) return compiled;
-  // Under vitest this module runs from its TypeScript source, but a worker thread needs plain
-  // JavaScript: it runs the build's copy (`npm test` builds first).
-  return new URL(compiled.href.replace('/src/store/sqlite/', '/dist/store/sqlite/'));
+  return new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 }

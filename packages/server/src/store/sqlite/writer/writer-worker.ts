@@ -1,16 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { openSqliteConnection } from '../sqlite-connection.js';
 import { messageWriter } from './message-writer.js';
-import { openSqliteConnection } from './sqlite-connection.js';
-import type { WriterReply, WriterRequest } from './message-writer-thread.js';
+import type { WriterData, WriterReply, WriterRequest } from './protocol.js';
 
 /**
  * The writer thread: owns the connection every message write goes through, so the main thread
  * never waits on a commit, an fsync or a WAL checkpoint.
  */
 const port = parentPort;
-if (!port) throw new Error('message-writer-worker runs as a worker thread');
-const db = openSqliteConnection((workerData as { file: string }).file);
-// The checkpointer thread (wal-checkpointer-worker.ts) does the copying, but its checkpoints race
+if (!port) throw new Error('writer-worker runs as a worker thread');
+const db = openSqliteConnection((workerData as WriterData).file);
+// The checkpointer thread (checkpointer-worker.ts) does the copying, but its checkpoints race
 // this connection's commits, so they rarely finish with nothing left, which is when the WAL can
 // start over. This connection's own checkpoint, past 4,000 pages (16 MB), runs between two commits:
 // it finishes what little the checkpointer left, and the WAL starts over instead of growing.
