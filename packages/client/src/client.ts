@@ -1,4 +1,4 @@
-import { ConnectionErrorCode as Code, ConnectionStatus, DatabaseOpenStatus } from './enums.js';
+import { ConnectionErrorCode as Code, ConnectionStatus, ConversationType, DatabaseOpenStatus } from './enums.js';
 import { connectAttempt } from './connection/connect-attempt.js';
 import { ConnectionDriver } from './connection/connection-driver.js';
 import type { RmtpSession } from './connection/rmtp-session.js';
@@ -10,7 +10,7 @@ import { fromDownStream } from './messaging/wire-messages.js';
 import type { InitOptions } from './options.js';
 import { MemoryLocalStoreFactory } from './store/memory-store.js';
 import { isStorableUserId, type LocalConversation, type MetaStore, type UserStore } from './store/local-store.js';
-import { decodePayload, encodePayload, Topic } from '@parley/protocol';
+import { AckStatus, decodePayload, encodePayload, historyTopicFor, isValidUserId, Topic } from '@parley/protocol';
 import { validateProxyOptions } from './transport/proxy/proxy-options.js';
 
 export interface ConnectCallback {
@@ -39,8 +39,10 @@ export class IMError extends Error {
 }
 
 const DEFAULT_KEEPALIVE_SECONDS = 15;
-const USER_ID = /^[A-Za-z0-9+=\-_|]{1,64}$/;
-const HISTORY_TOPIC: Record<number, string> = { 1: Topic.qryPMsg, 3: Topic.qryGMsg, 6: Topic.qrySMsg };
+/** System messages come only from the Server API. */
+const SENDABLE_TYPES: ReadonlySet<number> = new Set([ConversationType.PRIVATE, ConversationType.GROUP]);
+/** The server keeps no history of other types: theirs is read from the local database alone. */
+const OFFERED_TYPES: ReadonlySet<number> = new Set(Object.values(ConversationType));
 
 interface Setup {
   appKey: string;
@@ -50,7 +52,7 @@ interface Setup {
 }
 
 /**
- * The SDK's facade (SPEC §6): init, connect in three forms, statuses, messages. It wires the pure
+ * The SDK's facade (docs/contract.md, "The client SDK"): init, connect in three forms, statuses, messages. It wires the pure
  * connection machine (through its driver), the local database and the messenger together, and
  * holds no rules of its own beyond argument checks and the order of the connect callbacks.
  */
@@ -98,7 +100,7 @@ export class IMClientBase {
     const fail = (code: number) => queueMicrotask(() => callback.onError(code));
     const setup = this.setup;
     if (!setup) return fail(Code.RC_CLIENT_NOT_INIT);
-    if (typeof token !== 'string' || token.length === 0 || token.length > 1024 || !Number.isFinite(timeLimit) || (knownUserId !== undefined && !USER_ID.test(knownUserId))) {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 1024 || !Number.isFinite(timeLimit) || (knownUserId !== undefined && !isValidUserId(knownUserId))) {
       return fail(Code.RC_INVALID_PARAMETER);
     }
     if (this.starting || (this.driver && this.driver.machineState.name !== 'idle')) return fail(Code.RC_CONNECTION_EXIST);
@@ -157,7 +159,7 @@ export class IMClientBase {
    */
   async sendMessage(conversationType: number, targetId: string, message: MessageContent): Promise<Message> {
     if (!this.messenger) throw new IMError(Code.RC_CLIENT_NOT_INIT);
-    if (![1, 3].includes(conversationType) || typeof targetId !== 'string' || !USER_ID.test(targetId) || !message || typeof message.objectName !== 'string') {
+    if (!SENDABLE_TYPES.has(conversationType) || typeof targetId !== 'string' || !isValidUserId(targetId) || !message || typeof message.objectName !== 'string') {
       throw new IMError(Code.RC_INVALID_PARAMETER);
     }
     try {
@@ -177,10 +179,10 @@ export class IMClientBase {
     if (!store || !this.userId) throw new IMError(Code.RC_CLIENT_NOT_INIT);
     const count = Math.min(100, Math.max(1, Math.trunc(options.count ?? 20)));
     const before = options.before ?? 0;
-    const topic = HISTORY_TOPIC[conversationType];
+    const topic = OFFERED_TYPES.has(conversationType) ? historyTopicFor(conversationType) : undefined;
     if (this.session && topic && this.status === ConnectionStatus.CONNECTED) {
       const answer = await this.session.query(topic, this.userId, encodePayload('HistoryMsgInput', { targetId, time: before, count, order: 0 }));
-      if (answer.status === 0) {
+      if (answer.status === AckStatus.SUCCESS) {
         const remote = decodePayload('HistoryMsgOuput', answer.payload).list.map((m) => fromDownStream(m, this.userId ?? ''));
         await store.saveMessages(remote);
       }

@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { BUSINESS_ERROR_CODES, ConnectionErrorCode, ConnectionStatus, DatabaseOpenStatus } from './enums.js';
+import { BUSINESS_ERROR_CODES, ConnectionErrorCode, ConnectionStatus, ConversationType, DatabaseOpenStatus } from './enums.js';
 
 /** The seeds' code tables, row by row: apps switch on these numbers. */
 describe('public enums carry the seeds values', () => {
   it.each([
     ['IPC_DISCONNECT', -2],
     ['UNKNOWN', -1],
+    ['RC_SOCKET_DISCONNECTED', 30011],
+    ['RC_CONN_ACK_TIMEOUT', 31000],
+    ['RC_CONN_PROTO_VERSION_ERROR', 31001],
     ['RC_CONN_ID_REJECT', 31002],
+    ['RC_CONN_SERVER_UNAVAILABLE', 31003],
     ['RC_CONN_TOKEN_INCORRECT', 31004],
     ['RC_CONN_NOT_AUTHRORIZED', 31005],
     ['RC_CONN_NOT_AUTHORIZED', 31005],
+    ['RC_CONN_REDIRECTED', 31006],
     ['RC_CONN_APP_BLOCKED_OR_DELETED', 31008],
     ['RC_CONN_USER_BLOCKED', 31009],
     ['RC_DISCONN_KICK', 31010],
@@ -40,6 +45,10 @@ describe('public enums carry the seeds values', () => {
     ['TIMEOUT', 14],
   ] as const)('ConnectionStatus.%s = %i', (name, value) => {
     expect(ConnectionStatus[name]).toBe(value);
+  });
+
+  it('ConversationType', () => {
+    expect(ConversationType).toEqual({ PRIVATE: 1, GROUP: 3, SYSTEM: 6 });
   });
 
   it('DatabaseOpenStatus', () => {

@@ -1,6 +1,9 @@
+import { ConnectionErrorCode as WireCode, ConversationType as WireConversationType } from '@parley/protocol';
+
 /**
  * The public vocabulary of @parley/client: names and values are those of RongCloud's native SDKs
- * (the seeds), so an app ported from them keeps its switch statements.
+ * (the seeds), so an app ported from them keeps its switch statements. Codes the protocol also
+ * knows take their values from it; the others are the client's own.
  */
 export const ConnectionErrorCode = {
   /** The client process lost its connection to the SDK's own service (native SDKs only; kept for parity). */
@@ -9,26 +12,27 @@ export const ConnectionErrorCode = {
   RC_NET_CHANNEL_INVALID: 30001,
   RC_NET_UNAVAILABLE: 30002,
   RC_NAVI_RESOURCE_ERROR: 30007,
-  RC_SOCKET_DISCONNECTED: 30011,
+  RC_SOCKET_DISCONNECTED: WireCode.SOCKET_DISCONNECTED,
   RC_PING_SEND_FAIL: 30012,
   RC_PONG_RECV_FAIL: 30013,
-  RC_CONN_ACK_TIMEOUT: 31000,
-  RC_CONN_PROTO_VERSION_ERROR: 31001,
-  RC_CONN_ID_REJECT: 31002,
-  RC_CONN_SERVER_UNAVAILABLE: 31003,
-  RC_CONN_TOKEN_INCORRECT: 31004,
+  RC_CONN_ACK_TIMEOUT: WireCode.CONN_ACK_TIMEOUT,
+  RC_CONN_PROTO_VERSION_ERROR: WireCode.PROTOCOL_VERSION_ERROR,
+  RC_CONN_ID_REJECT: WireCode.IDENTIFIER_REJECTED,
+  RC_CONN_SERVER_UNAVAILABLE: WireCode.SERVER_UNAVAILABLE,
+  RC_CONN_TOKEN_INCORRECT: WireCode.TOKEN_INCORRECT,
   /** Spelled as in the seeds. */
-  RC_CONN_NOT_AUTHRORIZED: 31005,
-  RC_CONN_NOT_AUTHORIZED: 31005,
-  RC_CONN_REDIRECTED: 31006,
-  RC_CONN_APP_BLOCKED_OR_DELETED: 31008,
-  RC_CONN_USER_BLOCKED: 31009,
-  RC_DISCONN_KICK: 31010,
-  RC_DISCONN_USER_BLOCKED: 31011,
-  RC_CONN_TOKEN_EXPIRE: 31020,
-  RC_CONN_OTHER_DEVICE_LOGIN: 31023,
+  RC_CONN_NOT_AUTHRORIZED: WireCode.NOT_AUTHORIZED,
+  RC_CONN_NOT_AUTHORIZED: WireCode.NOT_AUTHORIZED,
+  RC_CONN_REDIRECTED: WireCode.REDIRECTED,
+  RC_CONN_APP_BLOCKED_OR_DELETED: WireCode.APP_BLOCKED_OR_DELETED,
+  RC_CONN_USER_BLOCKED: WireCode.USER_BLOCKED,
+  RC_DISCONN_KICK: WireCode.KICKED_BY_OTHER_LOGIN,
+  RC_DISCONN_USER_BLOCKED: WireCode.DISCONNECTED_BY_BLOCK,
+  RC_CONN_TOKEN_EXPIRE: WireCode.TOKEN_EXPIRED,
+  RC_CONN_OTHER_DEVICE_LOGIN: WireCode.SAME_CLASS_DEVICE_ONLINE,
+  /** The seeds' number for a proxy that fails; the protocol's PLATFORM_REJECTED shares it, not its meaning. */
   RC_CONN_PROXY_UNAVAILABLE: 31028,
-  RC_CONN_USER_DEACTIVATED: 31029,
+  RC_CONN_USER_DEACTIVATED: WireCode.USER_DEACTIVATED,
   RC_CLIENT_NOT_INIT: 33001,
   DATABASE_ERROR: 33002,
   RC_INVALID_PARAMETER: 33003,
@@ -57,10 +61,11 @@ export const DatabaseOpenStatus = {
 } as const;
 export type DatabaseOpenStatus = (typeof DatabaseOpenStatus)[keyof typeof DatabaseOpenStatus];
 
+/** The conversation types Parley offers. */
 export const ConversationType = {
-  PRIVATE: 1,
-  GROUP: 3,
-  SYSTEM: 6,
+  PRIVATE: WireConversationType.PRIVATE,
+  GROUP: WireConversationType.GROUP,
+  SYSTEM: WireConversationType.SYSTEM,
 } as const;
 export type ConversationType = (typeof ConversationType)[keyof typeof ConversationType];
 

@@ -8,7 +8,7 @@ import {
 } from './codes.js';
 import { PAYLOAD_NAMES } from './proto/payload.js';
 import { TOPIC_PAYLOADS } from './topic-payloads.js';
-import { Topic } from './topics.js';
+import { HISTORY_TOPIC_CONVERSATION_TYPE, SEND_TOPIC_CONVERSATION_TYPE, Topic, historyTopicFor, sendTopicFor } from './topics.js';
 
 describe('CONNACK status to client code', () => {
   it('maps the statuses the spec relies on', () => {
@@ -57,6 +57,15 @@ describe('DISCONNECT status to client code', () => {
 describe('topics', () => {
   it('spell every topic as its key', () => {
     for (const [key, value] of Object.entries(Topic)) expect(value).toBe(key);
+  });
+
+  it('name the send and history topic of a conversation type', () => {
+    expect([1, 3, 6].map(sendTopicFor)).toEqual(['ppMsgP', 'pgMsgP', 'pbMsgP']);
+    expect([1, 3, 6].map(historyTopicFor)).toEqual(['qryPMsg', 'qryGMsg', 'qrySMsg']);
+    expect(sendTopicFor(2)).toBeUndefined();
+    expect(historyTopicFor(99)).toBeUndefined();
+    for (const [topic, type] of Object.entries(SEND_TOPIC_CONVERSATION_TYPE)) expect(sendTopicFor(type)).toBe(topic);
+    for (const [topic, type] of Object.entries(HISTORY_TOPIC_CONVERSATION_TYPE)) expect(historyTopicFor(type)).toBe(topic);
   });
 
   it('map only to payloads the codec knows', () => {

@@ -153,3 +153,13 @@ export const ConversationType = {
   ULTRA_GROUP: 10,
 } as const;
 export type ConversationType = (typeof ConversationType)[keyof typeof ConversationType];
+
+/**
+ * `DownStreamMessage.direction`, with the Web SDK's names: whether the reader sent the message
+ * (a copy synced to their other devices) or received it.
+ */
+export const MessageDirection = {
+  SEND: 1,
+  RECEIVE: 2,
+} as const;
+export type MessageDirection = (typeof MessageDirection)[keyof typeof MessageDirection];

@@ -5,10 +5,22 @@ export {
   ConversationType,
   DisconnectStatus,
   MAX_MESSAGE_CONTENT_BYTES,
+  MessageDirection,
   connAckStatusToClientCode,
   disconnectStatusToClientCode,
 } from './codes.js';
-export { HISTORY_TOPIC_CONVERSATION_TYPE, NotifyType, Topic } from './topics.js';
+export { DownStreamStatus, MessageFlag, ORDINARY_MESSAGE_FLAGS, downStreamStatusOf } from './message-flags.js';
+export { NAVIGATION_PATH, NavigationProtocol, WEBSOCKET_PATH } from './navigation.js';
+export { joinToken, navigationHostsOf, splitToken, tokenForGateway, type TokenParts } from './token.js';
+export { USER_ID_MAX_LENGTH, USER_ID_PATTERN, USER_ID_PATTERN_SOURCE, USER_ID_RULE, isValidUserId } from './user-id.js';
+export {
+  HISTORY_TOPIC_CONVERSATION_TYPE,
+  NotifyType,
+  SEND_TOPIC_CONVERSATION_TYPE,
+  Topic,
+  historyTopicFor,
+  sendTopicFor,
+} from './topics.js';
 export { TOPIC_PAYLOADS, type TopicPayload } from './topic-payloads.js';
 
 export type * from './proto/messages.js';

@@ -80,6 +80,16 @@ export const Topic = {
 } as const;
 export type Topic = (typeof Topic)[keyof typeof Topic];
 
+/** The topic the SDK sends an ordinary message of each conversation type on. */
+export const SEND_TOPIC_CONVERSATION_TYPE: Readonly<Record<string, ConversationType>> = {
+  [Topic.ppMsgP]: ConversationType.PRIVATE,
+  [Topic.pgMsgP]: ConversationType.GROUP,
+  [Topic.chatMsg]: ConversationType.CHATROOM,
+  [Topic.pcMsgP]: ConversationType.CUSTOMER_SERVICE,
+  [Topic.pbMsgP]: ConversationType.SYSTEM,
+  [Topic.ugMsg]: ConversationType.ULTRA_GROUP,
+};
+
 /** The history query topic the SDK uses for each conversation type. */
 export const HISTORY_TOPIC_CONVERSATION_TYPE: Readonly<Record<string, ConversationType>> = {
   [Topic.qryPMsg]: ConversationType.PRIVATE,
@@ -91,6 +101,21 @@ export const HISTORY_TOPIC_CONVERSATION_TYPE: Readonly<Record<string, Conversati
   [Topic.qryMPMsg]: ConversationType.PUBLIC_SERVICE,
   [Topic.qryUgMsg]: ConversationType.ULTRA_GROUP,
 };
+
+const topicsByType = (table: Readonly<Record<string, ConversationType>>): ReadonlyMap<number, string> =>
+  new Map(Object.entries(table).map(([topic, type]) => [type, topic]));
+const sendTopics = topicsByType(SEND_TOPIC_CONVERSATION_TYPE);
+const historyTopics = topicsByType(HISTORY_TOPIC_CONVERSATION_TYPE);
+
+/** The topic a message of this conversation type is sent on; undefined for a type the SDK cannot send. */
+export function sendTopicFor(type: number): string | undefined {
+  return sendTopics.get(type);
+}
+
+/** The topic that asks for a page of this conversation type's history; undefined for a type without one. */
+export function historyTopicFor(type: number): string | undefined {
+  return historyTopics.get(type);
+}
 
 /** `NotifyMsg.type` values and what the SDK does on receiving them. */
 export const NotifyType = {

@@ -27,7 +27,7 @@ import { clientAddressOf, trustedProxies } from './http/client-address.js';
 import { limitConnections } from './http/connection-limits.js';
 import { buildHttpServer, HEADERS_TIMEOUT_MS } from './http/http-server.js';
 import { createMetricsRegistry } from './http/metrics.js';
-import { nativeAddresses } from './http/navigation.js';
+import { nativeAddresses, nativeProtocolOf, webSocketProtocolOf } from './http/navigation.js';
 import { PublicAddress } from './http/public-url.js';
 import type { Services } from './services.js';
 import { openStore } from './store/open-store.js';
@@ -193,9 +193,9 @@ function startAnnouncing(
   const node = {
     nodeId,
     address: publicUrl.host,
-    protocol: publicUrl.protocol === 'https:' ? 6 : 5,
+    protocol: webSocketProtocolOf(publicUrl),
     nativeAddresses: nativeAddresses(publicUrl, native.port),
-    nativeProtocol: native.tls ? 2 : 1,
+    nativeProtocol: nativeProtocolOf(native.tls),
   } as const;
   const announce = () =>
     bus.nodes

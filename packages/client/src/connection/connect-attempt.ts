@@ -1,4 +1,4 @@
-import { connAckStatusToClientCode, decodeServerFrame, encodeClientFrame, type ConnAckFrame } from '@parley/protocol';
+import { ConnAckStatus, connAckStatusToClientCode, decodeServerFrame, encodeClientFrame, tokenForGateway, WEBSOCKET_PATH, type ConnAckFrame } from '@parley/protocol';
 import { ConnectionErrorCode } from '../enums.js';
 import type { PostForm } from '../navigation/http-post.js';
 import { navigate, NavigationError, navigatorsFor, type NavigationResult } from '../navigation/navigator.js';
@@ -70,7 +70,7 @@ async function connectToAny(servers: readonly string[], params: AttemptParams): 
   for (const server of servers) {
     let socket: FrameSocket;
     try {
-      socket = await params.openSocket(`${server}/websocket`);
+      socket = await params.openSocket(`${server}${WEBSOCKET_PATH}`);
     } catch (error) {
       // A proxy failure is the app's configuration, not this gateway's: no point trying the next one.
       if (error instanceof TransportError && error.code === ConnectionErrorCode.RC_CONN_PROXY_UNAVAILABLE) throw new AttemptError(error.code, error.message);
@@ -78,7 +78,7 @@ async function connectToAny(servers: readonly string[], params: AttemptParams): 
       continue;
     }
     const { ack, earlyFrames } = await handshake(socket, params);
-    if (ack.status !== 0 || !ack.session) {
+    if (ack.status !== ConnAckStatus.ACCEPTED || !ack.session) {
       socket.close();
       throw new AttemptError(connAckStatusToClientCode(ack.status) ?? ConnectionErrorCode.UNKNOWN, `CONNACK status ${ack.status}`);
     }
@@ -114,14 +114,13 @@ function handshake(socket: FrameSocket, params: AttemptParams): Promise<{ ack: C
       socket.close();
       reject(new AttemptError(ConnectionErrorCode.RC_CONN_PROTO_VERSION_ERROR, 'expected CONNACK'));
     };
-    const at = params.token.indexOf('@');
     socket.send(
       encodeClientFrame({
         type: 'CONNECT',
         keepAliveSeconds: params.keepAliveSeconds,
         clientId: params.deviceId,
         appKey: params.appKey,
-        token: at === -1 ? params.token : params.token.slice(0, at + 1),
+        token: tokenForGateway(params.token),
         platform: params.platform,
         isReconnect: params.isReconnect,
         refuseIfTaken: params.refuseIfTaken,

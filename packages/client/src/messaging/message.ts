@@ -1,6 +1,7 @@
+import type { MessageDirection } from '@parley/protocol';
 import type { LocalMessage } from '../store/local-store.js';
 
-/** A message as the app sees it (SPEC §6). */
+/** A message as the app sees it (docs/contract.md, "The client SDK"). */
 export interface Message {
   messageUId: string;
   /** The SDK's idempotent id for a message this device sent. */
@@ -11,8 +12,8 @@ export interface Message {
   targetId: string;
   objectName: string;
   content: unknown;
-  /** 1: sent by the current user (on any device); 2: received. */
-  messageDirection: 1 | 2;
+  /** 1 (SEND): sent by the current user, on any device; 2 (RECEIVE): received. */
+  messageDirection: MessageDirection;
   status: LocalMessage['status'];
 }
 

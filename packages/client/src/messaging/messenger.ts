@@ -1,12 +1,10 @@
-import { decodePayload, encodePayload, Topic } from '@parley/protocol';
+import { AckStatus, decodePayload, encodePayload, MessageDirection, ORDINARY_MESSAGE_FLAGS, sendTopicFor, Topic } from '@parley/protocol';
 import type { RmtpSession } from '../connection/rmtp-session.js';
+import { ConnectionErrorCode } from '../enums.js';
 import type { LocalMessage, UserStore } from '../store/local-store.js';
 import { toPublicMessage, type Message, type MessageContent } from './message.js';
 import { fromDownStream } from './wire-messages.js';
 
-/** Up-stream flags for an ordinary message: stored and counted as unread. */
-const PERSISTED_AND_COUNTED = 3;
-const SEND_TOPIC: Record<number, string> = { 1: Topic.ppMsgP, 3: Topic.pgMsgP };
 /** Safety net against a server that never says `finished`. */
 const MAX_PAGES_PER_SYNC = 10_000;
 
@@ -61,7 +59,7 @@ export class Messenger {
       objectName: message.objectName,
       content: message.content,
       sentTime: this.now(),
-      direction: 1,
+      direction: MessageDirection.SEND,
       status: 'sending',
     };
     const result = new Promise<Message>((resolve, reject) => this.waiting.set(local.clientId, { resolve, reject }));
@@ -95,7 +93,7 @@ export class Messenger {
       if (!session) return;
       const cursor = await this.store.getSyncCursor();
       const answer = await session.query(Topic.pullMsg, this.userId, encodePayload('SyncRequestMsg', { syncTime: cursor, ispolling: false, isPullSend: true }));
-      if (answer.status !== 0) return;
+      if (answer.status !== AckStatus.SUCCESS) return;
       const result = decodePayload('DownStreamMessages', answer.payload);
       const fresh = await this.store.saveMessages(result.list.map((m) => fromDownStream(m, this.userId)));
       // The cursor moves only after the messages are stored, so a crash in between repeats a page
@@ -130,15 +128,15 @@ export class Messenger {
   }
 
   private async publish(session: RmtpSession, pending: LocalMessage): Promise<void> {
-    const topic = SEND_TOPIC[pending.conversationType];
-    if (!topic) return this.fail(pending, 33003);
+    const topic = sendTopicFor(pending.conversationType);
+    if (!topic) return this.fail(pending, ConnectionErrorCode.RC_INVALID_PARAMETER);
     let answer;
     try {
       answer = await session.publish(
         topic,
         pending.targetId,
         encodePayload('UpStreamMessage', {
-          sessionId: PERSISTED_AND_COUNTED,
+          sessionId: ORDINARY_MESSAGE_FLAGS,
           classname: pending.objectName,
           content: JSON.stringify(pending.content),
           clientUniqueId: pending.clientId,
@@ -148,7 +146,7 @@ export class Messenger {
       // The connection went: the message stays queued and goes out, with the same id, after the reconnect.
       return;
     }
-    if (answer.status !== 0) return this.fail(pending, answer.status);
+    if (answer.status !== AckStatus.SUCCESS) return this.fail(pending, answer.status);
     await this.store.markSent(pending.clientId, answer.messageUId, answer.sentTime);
     this.waiting.get(pending.clientId)?.resolve(toPublicMessage({ ...pending, messageUId: answer.messageUId, sentTime: answer.sentTime, status: 'sent' }));
     this.waiting.delete(pending.clientId);

@@ -1,3 +1,4 @@
+import { NAVIGATION_PATH, NavigationProtocol, navigationHostsOf } from '@parley/protocol';
 import { ConnectionErrorCode } from '../enums.js';
 import { TransportError } from '../transport/frame-socket.js';
 import type { PostForm } from './http-post.js';
@@ -22,14 +23,11 @@ export class NavigationError extends Error {
 }
 
 /**
- * The navigation servers for a token: those after its `@` (RongCloud's convention, separated by
- * `;`), then the ones given to `init`. A bare `host:port` means plain HTTP here, as Parley's tokens
- * always carry their scheme.
+ * The navigation servers for a token: those it names, then the ones given to `init`. A bare
+ * `host:port` means plain HTTP here, as Parley's tokens always carry their scheme.
  */
 export function navigatorsFor(token: string, configured: readonly string[]): string[] {
-  const at = token.indexOf('@');
-  const fromToken = at === -1 ? [] : token.slice(at + 1).split(';').filter((s) => s.length > 0);
-  const all = [...fromToken, ...configured].map((s) => (/^https?:\/\//.test(s) ? s : `http://${s}`).replace(/\/+$/, ''));
+  const all = [...navigationHostsOf(token), ...configured].map((s) => (/^https?:\/\//.test(s) ? s : `http://${s}`).replace(/\/+$/, ''));
   return [...new Set(all)];
 }
 
@@ -43,7 +41,7 @@ export async function navigate(post: PostForm, navigators: readonly string[], ap
     let response: { status: number; body: string };
     try {
       response = await post(
-        `${base}/v2/navi.json`,
+        `${base}${NAVIGATION_PATH}`,
         { 'content-type': 'application/x-www-form-urlencoded', 'RC-Appkey': appKey },
         new URLSearchParams({ token, v: 'parley', platfrom: 'parley' }).toString(),
         NAVIGATION_TIMEOUT_MS,
@@ -74,5 +72,5 @@ function serversIn(body: string): string[] {
   }
   return (Array.isArray(parsed?.serverAddr) ? parsed.serverAddr : [])
     .filter((s): s is { addr: string; protocol: unknown } => typeof s?.addr === 'string' && s.addr.length > 0)
-    .map((s) => `${s.protocol === 6 ? 'wss' : 'ws'}://${s.addr}`);
+    .map((s) => `${s.protocol === NavigationProtocol.WSS ? 'wss' : 'ws'}://${s.addr}`);
 }

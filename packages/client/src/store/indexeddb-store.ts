@@ -1,9 +1,9 @@
 /// <reference lib="dom" />
 // The tests' tsconfig has no DOM lib: this browser-only file names the lib it is written against.
+import { MessageDirection } from '@parley/protocol';
 import {
   LocalStoreClosedError,
   LocalStoreOpenError,
-  MessageDirection,
   isStorableUserId,
   tokenDigest,
   type LocalConversation,
@@ -296,7 +296,7 @@ async function isSeen(store: IDBObjectStore, message: LocalMessage): Promise<boo
 
 /** The conversation after saving `message` as `seq`: an older message arriving late does not become the latest. */
 function withMessage(conversation: ConversationRecord | undefined, message: LocalMessage, seq: number): ConversationRecord {
-  const unread = message.direction === MessageDirection.RECEIVED ? 1 : 0;
+  const unread = message.direction === MessageDirection.RECEIVE ? 1 : 0;
   if (!conversation) {
     const { conversationType, targetId, sentTime } = message;
     return { conversationType, targetId, latestSeq: seq, updatedAt: sentTime, unreadCount: unread };

@@ -1,16 +1,13 @@
 /**
  * The SDK's local database: what lets `connect` open a user's history before any network I/O, and
- * what keeps the send queue and the sync cursor across restarts (SPEC §6).
+ * what keeps the send queue and the sync cursor across restarts (docs/contract.md, "The client SDK").
  *
  * Three backends implement these interfaces: SQLite files in Node (sqlite-store.ts, the only
  * Node-only file of this folder), IndexedDB in browsers (indexeddb-store.ts), and memory
  * (memory-store.ts), the fallback when a database cannot open. All of them keep the same contract,
  * which store-contract.test.ts checks against each.
  */
-
-export type MessageDirection = 1 | 2;
-/** 1: sent by this user (from this device or another of theirs); 2: received from someone else. */
-export const MessageDirection = { SENT: 1, RECEIVED: 2 } as const;
+import { isValidUserId, type MessageDirection } from '@parley/protocol';
 
 /**
  * - `sending`: outgoing, not yet acked by the server; part of the send queue.
@@ -25,7 +22,7 @@ export interface LocalMessage {
   messageUId: string;
   /** The SDK's idempotent client id, unique per sent message; received messages use `uid:<messageUId>`. */
   clientId: string;
-  /** 1 private, 3 group, 6 system (`ConversationType`). */
+  /** A `ConversationType`. */
   conversationType: number;
   /** The conversation: the peer of a private chat, or the group. */
   targetId: string;
@@ -35,6 +32,7 @@ export interface LocalMessage {
   content: unknown;
   /** ms; the local clock until an outgoing message is acked, then the server's time. */
   sentTime: number;
+  /** SEND for the user's own messages, from this device or another of theirs. */
   direction: MessageDirection;
   status: LocalMessageStatus;
 }
@@ -124,11 +122,9 @@ export class LocalStoreClosedError extends Error {
   }
 }
 
-/** The userIds the server accepts (SPEC §2); the local database accepts exactly these. */
-const STORABLE_USER_ID = /^[A-Za-z0-9+=\-_|]{1,64}$/;
-
+/** The local database accepts exactly the userIds the server does. */
 export function isStorableUserId(userId: string): boolean {
-  return STORABLE_USER_ID.test(userId);
+  return isValidUserId(userId);
 }
 
 /**

@@ -1,6 +1,6 @@
+import { MessageDirection } from '@parley/protocol';
 import {
   LocalStoreClosedError,
-  MessageDirection,
   tokenDigest,
   type LocalConversation,
   type LocalMessage,
@@ -155,7 +155,7 @@ class MemoryUserStore implements UserStore {
   private addToConversation(stored: StoredMessage): void {
     const { conversationType, targetId, direction } = stored.message;
     const key = conversationKey(conversationType, targetId);
-    const unread = direction === MessageDirection.RECEIVED ? 1 : 0;
+    const unread = direction === MessageDirection.RECEIVE ? 1 : 0;
     const conversation = this.data.conversations.get(key);
     if (!conversation) {
       this.data.conversations.set(key, { conversationType, targetId, latest: stored, unreadCount: unread });

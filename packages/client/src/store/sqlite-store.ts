@@ -1,3 +1,4 @@
+import { MessageDirection } from '@parley/protocol';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -5,7 +6,6 @@ import { META_DATABASE_FILE_NAME, encodeFileNameComponent, userDatabaseFileName 
 import {
   LocalStoreClosedError,
   LocalStoreOpenError,
-  MessageDirection,
   isStorableUserId,
   tokenDigest,
   type LocalConversation,
@@ -215,7 +215,7 @@ class SqliteUserStore implements UserStore {
           targetId: message.targetId,
           seq: inserted.lastInsertRowid,
           sentTime: message.sentTime,
-          unread: message.direction === MessageDirection.RECEIVED ? 1 : 0,
+          unread: message.direction === MessageDirection.RECEIVE ? 1 : 0,
         });
         return true;
       }),

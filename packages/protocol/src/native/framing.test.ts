@@ -40,7 +40,7 @@ const concat = (...parts: Uint8Array[]): Uint8Array => {
 };
 
 describe('the TCP frame layout', () => {
-  it('writes header, check byte, MQTT remaining length and the XORed body (PROTOCOL-NATIVE.md §2)', () => {
+  it('writes header, check byte, MQTT remaining length and the XORed body', () => {
     expect(toNativeWire(hex('20 00 04'), false)).toEqual(hex('20 22 02 6c 49'));
     expect(toNativeWire(hex('c0'), false)).toEqual(hex('c0 c0 00'));
     expect(toNativeWire(hex('d0'), false)).toEqual(hex('d0 d0 00'));

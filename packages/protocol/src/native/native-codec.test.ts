@@ -29,7 +29,7 @@ function reasonOf(call: () => unknown): FrameDecodeErrorReason | 'no error' {
   }
 }
 
-// The dumps of PROTOCOL-NATIVE.md §2, captured between @rongcloud/electron 5.46.1 and a fake server.
+// Frames captured between @rongcloud/electron 5.46.1 and a fake server on loopback, byte for byte.
 const dumps = {
   connect: hex(`
     14 59 4d 6c 4b 47 62 7c 48 63 13 6f 89 1f 21 10

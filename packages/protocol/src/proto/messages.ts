@@ -28,7 +28,7 @@ export interface ReferenceData {
 }
 
 export interface UpStreamMessage {
-  /** Flag bits: 1 persisted, 2 counted, 4 mentioned, 32 disable notification, 64 expandable. */
+  /** Bits of MessageFlag (message-flags.ts), whatever the field's name says. */
   sessionId: number;
   classname: string;
   /** The message content as a JSON string. */
@@ -64,12 +64,12 @@ export interface DownStreamMessage {
   content: string;
   /** Sent time, ms. */
   dataTime: number;
-  /** Flag bits: 2 retrieved, 16 persisted, 32 counted, 64 mentioned, 512 no notification, 1024 expandable. */
+  /** Bits of DownStreamStatus (message-flags.ts); 2 marks a retrieved message. */
   status: number;
   extra?: number;
   /** The message UID. */
   msgId?: string;
-  /** 1 sent by the current user, 2 received. */
+  /** MessageDirection (codes.ts). */
   direction?: number;
   plantform?: number;
   isRemoved?: number;

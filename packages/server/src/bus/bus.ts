@@ -1,3 +1,5 @@
+import type { NavigationProtocol } from '@parley/protocol';
+
 /**
  * The bus port: what nodes share besides storage. The in-process implementation serves a single
  * node; the Redis one (cluster mode) makes the same calls work across processes.
@@ -54,15 +56,14 @@ export interface NodeInfo {
   nodeId: string;
   /** `host:port` clients reach the node's gateway at. */
   address: string;
-  /** 5 = ws, 6 = wss, as navigation answers number them. */
-  protocol: 5 | 6;
+  protocol: typeof NavigationProtocol.WS | typeof NavigationProtocol.WSS;
   /**
    * `host:port`s where the node takes RongCloud's native stack (RMTP over TCP): its HTTP port and,
    * when it has one, its native port. Absent in announcements of older nodes.
    */
   nativeAddresses?: string[];
-  /** 1 = RMTP over TCP, 2 = over TLS (the node has a certificate: it offers nothing in the clear). */
-  nativeProtocol?: 1 | 2;
+  /** RMTP over TCP, or over TLS when the node has a certificate: it then offers nothing in the clear. */
+  nativeProtocol?: typeof NavigationProtocol.TCP | typeof NavigationProtocol.TLS;
   connections: number;
 }
 

@@ -1,10 +1,10 @@
+import { isValidUserId, USER_ID_RULE } from '@parley/protocol';
 import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import { resolveConfig } from '../config.js';
 import { AppService, AppNotFoundError } from '../core/apps/app-service.js';
 import type { AppSettingsInput } from '../core/apps/app-settings.js';
 import { UserService } from '../core/users/user-service.js';
-import { isValidUserId } from '../core/users/user-id.js';
 import { createLocalBus } from '../bus/local/local-bus.js';
 import { openStore } from '../store/open-store.js';
 import type { AppRecord, Store } from '../store/store.js';
@@ -103,7 +103,7 @@ export async function tokenCommand(argv: string[], out: Output): Promise<number>
   });
   const [appKey, userId] = positionals;
   if (!appKey || !userId) throw new UsageError(tokenUsage);
-  if (!isValidUserId(userId)) throw new UsageError('USERID must be 1-64 characters of A-Z a-z 0-9 + = - _ |');
+  if (!isValidUserId(userId)) throw new UsageError(`USERID must be ${USER_ID_RULE}`);
   const config = resolveConfig({ 'public-url': values['public-url'] });
   return withStore(values, async (store) => {
     const apps = new AppService(store);

@@ -2,7 +2,7 @@ import { ConnAckStatus, DisconnectStatus } from '@parley/protocol';
 import type { DropReason } from '../bus/bus.js';
 import type { SessionRefusal } from '../core/sessions/session-service.js';
 
-/** The CONNACK status that tells the client exactly why its connect was refused (SPEC §4). */
+/** The CONNACK status that tells the client exactly why its connect was refused (docs/contract.md, "Connections"). */
 export const connAckStatusFor: Record<SessionRefusal, number> = {
   'unknown-app': ConnAckStatus.IDENTIFIER_REJECTED,
   'app-blocked': ConnAckStatus.APP_BLOCKED_OR_DELETED,

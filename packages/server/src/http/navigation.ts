@@ -1,14 +1,9 @@
+import { NAVIGATION_PATH, NavigationProtocol } from '@parley/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../services.js';
 import { passesNavigation } from '../core/tokens/token-verification.js';
 import type { FormMap } from './server-api/form.js';
 import type { PublicAddress } from './public-url.js';
-
-/** RMTP over TCP (the native stack), over TLS, over ws and wss, as navigation answers number them. */
-const PROTOCOL_TCP = 1;
-const PROTOCOL_TLS = 2;
-const PROTOCOL_WS = 5;
-const PROTOCOL_WSS = 6;
 
 export interface NavigationOptions {
   services: Services;
@@ -30,8 +25,8 @@ export interface NavigationOptions {
  * does not speak.
  */
 export async function navigationPlugin(http: FastifyInstance, { services, publicAddress, clustered, nativePort, tls }: NavigationOptions): Promise<void> {
-  http.options('/v2/navi.json', async (_request, reply) => allowCrossOrigin(reply).code(204).send());
-  http.post('/v2/navi.json', async (request, reply) => {
+  http.options(NAVIGATION_PATH, async (_request, reply) => allowCrossOrigin(reply).code(204).send());
+  http.post(NAVIGATION_PATH, async (request, reply) => {
     allowCrossOrigin(reply);
     const token = (request.body as FormMap | undefined)?.get('token')?.[0] ?? '';
     if (!(await passesNavigation(token, (appKey) => services.apps.get(appKey)))) {
@@ -43,13 +38,13 @@ export async function navigationPlugin(http: FastifyInstance, { services, public
     if (asksForNative(request.headers['rc-negotiate'], (request.body as FormMap | undefined)?.get('platfrom')?.[0])) {
       serverAddr =
         live.length > 0
-          ? live.flatMap((node) => (node.nativeAddresses ?? []).map((addr) => ({ addr, protocol: node.nativeProtocol ?? PROTOCOL_TCP, weight: 1 })))
-          : nativeAddresses(base, nativePort()).map((addr) => ({ addr, protocol: tls ? PROTOCOL_TLS : PROTOCOL_TCP, weight: 1 }));
+          ? live.flatMap((node) => (node.nativeAddresses ?? []).map((addr) => ({ addr, protocol: node.nativeProtocol ?? NavigationProtocol.TCP, weight: 1 })))
+          : nativeAddresses(base, nativePort()).map((addr) => ({ addr, protocol: nativeProtocolOf(tls), weight: 1 }));
     } else {
       serverAddr =
         live.length > 0
           ? live.map((node) => ({ addr: node.address, protocol: node.protocol, weight: 1 }))
-          : [{ addr: base.host, protocol: base.protocol === 'https:' ? PROTOCOL_WSS : PROTOCOL_WS, weight: 1 }];
+          : [{ addr: base.host, protocol: webSocketProtocolOf(base), weight: 1 }];
     }
     return reply.send({
       code: 200,
@@ -61,15 +56,27 @@ export async function navigationPlugin(http: FastifyInstance, { services, public
   });
 }
 
+/** How a client reaches a gateway at `base` over WebSocket. */
+export function webSocketProtocolOf(base: URL): typeof NavigationProtocol.WS | typeof NavigationProtocol.WSS {
+  return base.protocol === 'https:' ? NavigationProtocol.WSS : NavigationProtocol.WS;
+}
+
+/** How the native stack reaches a node: a node with a certificate offers nothing in the clear. */
+export function nativeProtocolOf(tls: boolean): typeof NavigationProtocol.TCP | typeof NavigationProtocol.TLS {
+  return tls ? NavigationProtocol.TLS : NavigationProtocol.TCP;
+}
+
+const NATIVE_PROTOCOLS = [NavigationProtocol.TCP, NavigationProtocol.TLS].map(String);
+
 /**
- * The native stack asks for its transports in `RC-Negotiate: conn=1,2;...` (1 TCP, 2 TLS), the
- * Web SDK for 5 and 6; the Electron SDK also names itself in the form (`platfrom=electron`, sic).
+ * The native stack asks for its transports in `RC-Negotiate: conn=1,2;...` (TCP, TLS), the Web SDK
+ * for ws and wss; the Electron SDK also names itself in the form (`platfrom=electron`, sic).
  */
 export function asksForNative(negotiate: string | string[] | undefined, platform: string | undefined): boolean {
   if (platform === 'electron') return true;
   const header = Array.isArray(negotiate) ? negotiate.join(';') : (negotiate ?? '');
   const conn = /(?:^|;)\s*conn=([^;]*)/.exec(header)?.[1] ?? '';
-  return conn.split(',').some((p) => p.trim() === '1' || p.trim() === '2');
+  return conn.split(',').some((p) => NATIVE_PROTOCOLS.includes(p.trim()));
 }
 
 /**

@@ -13,7 +13,7 @@ const secretHint = (appKey: string) => ({
   en: `The App Secret is never shown in a page: run npx parley app show ${appKey} on the server.`,
 });
 
-/** Apps: the list, a create form, and per app its settings (SPEC §2), secret rotation and block. */
+/** Apps: the list, a create form, and per app its settings (docs/contract.md, "Apps and tokens"), secret rotation and block. */
 export class AppsPanel {
   readonly element: HTMLElement;
   private apps: AdminApp[] = [];

@@ -1,5 +1,5 @@
+import { USER_ID_PATTERN_SOURCE, USER_ID_RULE } from '@parley/protocol';
 import { bilingual, dateTime, fill, h } from '../shared/dom.js';
-import { ID_PATTERN, ID_TITLE } from '../shared/user-id.js';
 import { admin, userPath, type AdminApp, type AdminUser } from './admin-api.js';
 import { notify, notifyError } from './notices.js';
 
@@ -9,7 +9,7 @@ const DEFAULT_BLOCK_MINUTES = 60;
 export class UsersPanel {
   readonly element: HTMLElement;
   private readonly appSelect = h('select', { name: 'appKey', 'aria-label': 'App' });
-  private readonly userInput = h('input', { name: 'userId', required: true, pattern: ID_PATTERN, title: ID_TITLE, placeholder: 'alice', autocomplete: 'off', 'aria-label': 'User ID' });
+  private readonly userInput = h('input', { name: 'userId', required: true, pattern: USER_ID_PATTERN_SOURCE, title: USER_ID_RULE, placeholder: 'alice', autocomplete: 'off', 'aria-label': 'User ID' });
   private readonly result = h('div', { class: 'user-result' });
   private current: { appKey: string; userId: string } | undefined;
 

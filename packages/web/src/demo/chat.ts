@@ -1,7 +1,7 @@
 import { ConnectionStatus, ConversationType, IMClient, IMError, type Message } from '@parley/client/browser';
+import { MessageDirection, USER_ID_PATTERN_SOURCE, USER_ID_RULE } from '@parley/protocol';
 import { bilingual, clock, fill, h } from '../shared/dom.js';
 import { RequestError } from '../shared/http.js';
-import { ID_PATTERN, ID_TITLE } from '../shared/user-id.js';
 import { joinDemoGroup } from './demo-api.js';
 import { codeName, promptFor, sendFailure, statusLabels, statusName } from './prompts.js';
 import type { SavedLogin } from './saved-login.js';
@@ -95,8 +95,8 @@ export class ChatPage {
       h(
         'div',
         { class: 'row' },
-        h('select', { name: 'type', 'aria-label': 'Conversation type' }, h('option', { value: '1' }, '私聊 Private'), h('option', { value: '3' }, '群聊 Group')),
-        h('input', { id: 'new-chat-target', name: 'target', required: true, pattern: ID_PATTERN, title: ID_TITLE, placeholder: 'bob / lobby', autocomplete: 'off' }),
+        h('select', { name: 'type', 'aria-label': 'Conversation type' }, h('option', { value: String(ConversationType.PRIVATE) }, '私聊 Private'), h('option', { value: String(ConversationType.GROUP) }, '群聊 Group')),
+        h('input', { id: 'new-chat-target', name: 'target', required: true, pattern: USER_ID_PATTERN_SOURCE, title: USER_ID_RULE, placeholder: 'bob / lobby', autocomplete: 'off' }),
       ),
       h(
         'div',
@@ -231,7 +231,7 @@ export class ChatPage {
       uid: m.messageUId,
       clientId: m.clientId,
       senderUserId: m.senderUserId,
-      mine: m.messageDirection === 1,
+      mine: m.messageDirection === MessageDirection.SEND,
       text: textOf(m),
       sentTime: m.sentTime,
       state: m.status === 'sending' ? 'sending' : m.status === 'failed' ? 'failed' : 'sent',
@@ -282,7 +282,7 @@ export class ChatPage {
           this.entries.push(this.entryOf(m));
           changed = true;
         }
-      } else if (m.messageDirection === 2) {
+      } else if (m.messageDirection === MessageDirection.RECEIVE) {
         item.unseen++;
       }
     }
@@ -393,7 +393,7 @@ function textOf(m: Message): string {
 }
 
 function previewOf(m: Message): string {
-  const who = m.messageDirection === 1 ? '我 me' : m.conversationType === ConversationType.GROUP ? m.senderUserId : '';
+  const who = m.messageDirection === MessageDirection.SEND ? '我 me' : m.conversationType === ConversationType.GROUP ? m.senderUserId : '';
   return who ? `${who}: ${textOf(m)}` : textOf(m);
 }
 

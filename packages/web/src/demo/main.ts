@@ -1,8 +1,8 @@
 import '../shared/base.css';
 import './demo.css';
+import { USER_ID_PATTERN_SOURCE, USER_ID_RULE } from '@parley/protocol';
 import { bilingual, fill, h } from '../shared/dom.js';
 import { RequestError } from '../shared/http.js';
-import { ID_PATTERN, ID_TITLE } from '../shared/user-id.js';
 import { ChatPage, DEMO_NAMES } from './chat.js';
 import { demoLogin, joinDemoGroup } from './demo-api.js';
 import { forgetLogin, loadLogin, saveLogin } from './saved-login.js';
@@ -15,13 +15,13 @@ function showLogin(lastUserId = ''): void {
     id: 'user-id',
     name: 'userId',
     required: true,
-    pattern: ID_PATTERN,
-    title: ID_TITLE,
+    pattern: USER_ID_PATTERN_SOURCE,
+    title: USER_ID_RULE,
     autocomplete: 'username',
     placeholder: 'alice',
     value: lastUserId,
   });
-  const groupInput = h('input', { id: 'group-id', name: 'groupId', pattern: ID_PATTERN, title: ID_TITLE, autocomplete: 'off', value: DEFAULT_GROUP });
+  const groupInput = h('input', { id: 'group-id', name: 'groupId', pattern: USER_ID_PATTERN_SOURCE, title: USER_ID_RULE, autocomplete: 'off', value: DEFAULT_GROUP });
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { class: 'primary wide', type: 'submit' }, '登录 Log in');
 

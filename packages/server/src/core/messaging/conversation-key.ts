@@ -1,3 +1,4 @@
+import { ConversationType } from '@parley/protocol';
 import type { StoredConversationType } from '../../store/store.js';
 
 /**
@@ -7,11 +8,11 @@ import type { StoredConversationType } from '../../store/store.js';
  */
 export function conversationKey(type: StoredConversationType, userA: string, userBOrGroup: string): string {
   switch (type) {
-    case 3:
+    case ConversationType.GROUP:
       return `g:${userBOrGroup}`;
-    case 6:
+    case ConversationType.SYSTEM:
       return `s:${userA}`;
-    case 1: {
+    case ConversationType.PRIVATE: {
       const [first, second] = userA <= userBOrGroup ? [userA, userBOrGroup] : [userBOrGroup, userA];
       return `p:${first.length}:${first}${second}`;
     }

@@ -1,7 +1,6 @@
-import { AckStatus, MAX_MESSAGE_CONTENT_BYTES } from '@parley/protocol';
+import { AckStatus, ConversationType, isValidUserId, MAX_MESSAGE_CONTENT_BYTES, MessageDirection, USER_ID_MAX_LENGTH } from '@parley/protocol';
 import type { Bus } from '../../bus/bus.js';
 import type { AppendedMessage, InboxEntry, NewMessage, Store, StoredConversationType, StoredMessage } from '../../store/store.js';
-import { isValidUserId } from '../users/user-id.js';
 import { conversationKey } from './conversation-key.js';
 import { groupHistoryAccess } from './history-access.js';
 import { newMessageUid } from './message-uid.js';
@@ -83,8 +82,8 @@ export class MessageService {
       targetId: request.targetId,
       // A system conversation belongs to its recipient: that is whose history it is.
       conversationKey:
-        request.conversationType === 6
-          ? conversationKey(6, request.targetId, request.senderId)
+        request.conversationType === ConversationType.SYSTEM
+          ? conversationKey(ConversationType.SYSTEM, request.targetId, request.senderId)
           : conversationKey(request.conversationType, request.senderId, request.targetId),
       senderId: request.senderId,
       objectName: request.objectName,
@@ -93,7 +92,7 @@ export class MessageService {
       flags: request.flags,
       clientUniqueId: request.clientUniqueId,
       recipients,
-      senderCopy: request.conversationType !== 6,
+      senderCopy: request.conversationType !== ConversationType.SYSTEM,
     };
     const appended = await this.writer.write(message);
     if (appended.cursors.length > 0) {
@@ -115,7 +114,7 @@ export class MessageService {
     const entries = prefixWithin(read, (e) => pageBytesOf(e.message), PAGE_CONTENT_BUDGET_BYTES);
     const cursor = entries.at(-1)?.cursor ?? afterCursor;
     return {
-      entries: includeSent ? entries : entries.filter((e) => e.direction === 2),
+      entries: includeSent ? entries : entries.filter((e) => e.direction === MessageDirection.RECEIVE),
       cursor,
       finished: read.length < limit && entries.length === read.length,
     };
@@ -127,7 +126,7 @@ export class MessageService {
    */
   async history(appKey: string, userId: string, type: StoredConversationType, targetId: string, time: number, older: boolean, limit: number): Promise<HistoryResult> {
     const key = conversationKey(type, userId, targetId);
-    if (type !== 3) return { ok: true, messages: await this.store.messages.history(appKey, key, time, older, limit) };
+    if (type !== ConversationType.GROUP) return { ok: true, messages: await this.store.messages.history(appKey, key, time, older, limit) };
     const access = groupHistoryAccess(await this.store.groups.periods(appKey, targetId, userId), { time, older });
     if (!access.allowed) return refuse(AckStatus.NOT_IN_GROUP, `not a member of group ${targetId}`);
     // Windows come in page order and do not overlap, so filling the page window by window keeps it
@@ -157,7 +156,9 @@ export class MessageService {
     if (request.content.includes('\u0000') || request.objectName.includes('\u0000')) return refuse(AckStatus.PARAMETER_INVALID, 'NUL characters are not allowed');
     const nameBytes = Buffer.byteLength(request.objectName);
     if (nameBytes === 0 || nameBytes > MAX_OBJECT_NAME_BYTES) return refuse(AckStatus.PARAMETER_INVALID, 'objectName must be 1-64 bytes');
-    if (request.targetId.length === 0 || request.targetId.length > 64) return refuse(AckStatus.PARAMETER_INVALID, 'targetId must be 1-64 characters');
+    if (request.targetId.length === 0 || request.targetId.length > USER_ID_MAX_LENGTH) {
+      return refuse(AckStatus.PARAMETER_INVALID, `targetId must be 1-${USER_ID_MAX_LENGTH} characters`);
+    }
     if (request.clientUniqueId !== undefined && request.clientUniqueId.length > 64) {
       return refuse(AckStatus.PARAMETER_INVALID, 'clientUniqueId too long');
     }
@@ -166,7 +167,7 @@ export class MessageService {
 
   private async recipientsOf(request: SendRequest): Promise<string[] | SendResult> {
     const { appKey, senderId, targetId } = request;
-    if (request.conversationType === 3) {
+    if (request.conversationType === ConversationType.GROUP) {
       const members = await this.store.groups.members(appKey, targetId);
       if (!request.fromServer && !members.includes(senderId)) return refuse(AckStatus.NOT_IN_GROUP, `not a member of group ${targetId}`);
       if (members.length === 0) return refuse(AckStatus.PARAMETER_INVALID, `no group ${targetId}`);

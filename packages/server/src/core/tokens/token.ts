@@ -1,3 +1,4 @@
+import { joinToken, splitToken, USER_ID_MAX_LENGTH } from '@parley/protocol';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
@@ -11,8 +12,7 @@ const TOKEN_VERSION = 1;
 const MAC_BYTES = 16;
 const HEADER_BYTES = 1 + 6 + 1;
 const MAX_APP_KEY_BYTES = 32;
-const MAX_USER_ID_BYTES = 64;
-/** The SPEC's ceiling for a whole token, suffix included. */
+/** The contract's ceiling for a whole token, suffix included (docs/contract.md, "Apps and tokens"). */
 export const MAX_TOKEN_BYTES = 256;
 
 export interface TokenClaims {
@@ -35,7 +35,7 @@ export function issueToken(claims: TokenClaims, tokenKey: Buffer, navigationUrl?
   const appKey = Buffer.from(claims.appKey, 'utf8');
   const userId = Buffer.from(claims.userId, 'utf8');
   if (appKey.length === 0 || appKey.length > MAX_APP_KEY_BYTES) throw new RangeError('appKey must be 1-32 bytes');
-  if (userId.length === 0 || userId.length > MAX_USER_ID_BYTES) throw new RangeError('userId must be 1-64 bytes');
+  if (userId.length === 0 || userId.length > USER_ID_MAX_LENGTH) throw new RangeError(`userId must be 1-${USER_ID_MAX_LENGTH} bytes`);
   const signed = Buffer.alloc(HEADER_BYTES + appKey.length + userId.length);
   signed.writeUInt8(TOKEN_VERSION, 0);
   signed.writeUIntBE(claims.issuedAt, 1, 6);
@@ -43,7 +43,7 @@ export function issueToken(claims: TokenClaims, tokenKey: Buffer, navigationUrl?
   appKey.copy(signed, HEADER_BYTES);
   userId.copy(signed, HEADER_BYTES + appKey.length);
   const opaque = Buffer.concat([signed, computeMac(signed, tokenKey)]).toString('base64url');
-  const token = `${opaque}@${navigationUrl ?? ''}`;
+  const token = joinToken(opaque, navigationUrl ?? '');
   if (Buffer.byteLength(token) > MAX_TOKEN_BYTES) throw new RangeError('token would exceed 256 bytes: shorten the public URL');
   return token;
 }
@@ -51,8 +51,7 @@ export function issueToken(claims: TokenClaims, tokenKey: Buffer, navigationUrl?
 /** Reads the claims without checking the MAC; callers must still call {@link hasValidMac}. */
 export function parseToken(token: string): TokenParseResult {
   if (token.length === 0 || token.length > MAX_TOKEN_BYTES) return { ok: false, reason: 'malformed' };
-  const at = token.indexOf('@');
-  const opaque = at === -1 ? token : token.slice(0, at);
+  const { opaque } = splitToken(token);
   if (!/^[A-Za-z0-9_-]+$/.test(opaque)) return { ok: false, reason: 'malformed' };
   const bytes = Buffer.from(opaque, 'base64url');
   if (bytes.length < HEADER_BYTES + 2 + MAC_BYTES) return { ok: false, reason: 'malformed' };
@@ -76,12 +75,6 @@ export function parseToken(token: string): TokenParseResult {
 
 export function hasValidMac(parsed: { signedBytes: Buffer; mac: Buffer }, tokenKey: Buffer): boolean {
   return timingSafeEqual(computeMac(parsed.signedBytes, tokenKey), parsed.mac);
-}
-
-/** Navigation hosts the official SDK reads from the part after `@`, or undefined when there are none. */
-export function navigationSuffix(token: string): string | undefined {
-  const at = token.indexOf('@');
-  return at === -1 || at === token.length - 1 ? undefined : token.slice(at + 1);
 }
 
 function computeMac(signed: Buffer, tokenKey: Buffer): Buffer {

@@ -1,6 +1,5 @@
-/** SPEC §2: 1–64 bytes of A–Z a–z 0–9 and `+ = - _ |` (all single-byte, so bytes = characters). */
-export const USER_ID_PATTERN = /^[A-Za-z0-9+=\-_|]{1,64}$/;
+import { USER_ID_PATTERN, USER_ID_RULE } from '@parley/protocol';
+import { z } from 'zod';
 
-export function isValidUserId(value: string): boolean {
-  return USER_ID_PATTERN.test(value);
-}
+/** A user or group id in a request body, refused with the rule in words: every API names it alike. */
+export const idField = z.string().regex(USER_ID_PATTERN, `must be ${USER_ID_RULE}`);

@@ -1,4 +1,4 @@
-import { AckStatus, decodePayload, encodePayload, HISTORY_TOPIC_CONVERSATION_TYPE } from '@parley/protocol';
+import { AckStatus, ConversationType, decodePayload, encodePayload, HISTORY_TOPIC_CONVERSATION_TYPE } from '@parley/protocol';
 import type { MessageService } from '../../core/messaging/message-service.js';
 import { PAGE_CONTENT_BUDGET_BYTES, pageBytesOf, prefixWithin } from '../../core/messaging/page-budget.js';
 import { toDownStream } from '../down-stream.js';
@@ -16,7 +16,7 @@ export function historyTopics(messages: Pick<MessageService, 'history'>): TopicH
   const queries: Record<string, QueryHandler> = {};
   for (const [topic, type] of Object.entries(HISTORY_TOPIC_CONVERSATION_TYPE)) {
     // Chatrooms, customer service and the like are not Parley features: their topics stay unknown (20606).
-    if (type !== 1 && type !== 3 && type !== 6) continue;
+    if (type !== ConversationType.PRIVATE && type !== ConversationType.GROUP && type !== ConversationType.SYSTEM) continue;
     queries[topic] = async (request, { session, now, flavor }) => {
       const query = decodePayload('HistoryMsgInput', request);
       const older = (query.order ?? 0) === 0;

@@ -1,4 +1,4 @@
-import { AckStatus, decodePayload, PayloadDecodeError, Topic } from '@parley/protocol';
+import { AckStatus, ConversationType, decodePayload, PayloadDecodeError, Topic } from '@parley/protocol';
 import { Counter, type Registry } from 'prom-client';
 import type { MessageService } from '../../core/messaging/message-service.js';
 import type { StoredConversationType } from '../../store/store.js';
@@ -37,8 +37,8 @@ export function sendTopics(messages: Pick<MessageService, 'send'>, metrics: Regi
         senderSessionId: session.sessionId,
       });
       if (!result.ok) return { status: result.status, messageUId: '', sentTime: now };
-      if (!result.duplicate) stored.inc({ type: conversationType === 1 ? 'private' : 'group' });
+      if (!result.duplicate) stored.inc({ type: conversationType === ConversationType.PRIVATE ? 'private' : 'group' });
       return { status: AckStatus.SUCCESS, messageUId: result.message.uid, sentTime: result.message.sentTime };
     };
-  return { publishes: { [Topic.ppMsgP]: send(1), [Topic.pgMsgP]: send(3) } };
+  return { publishes: { [Topic.ppMsgP]: send(ConversationType.PRIVATE), [Topic.pgMsgP]: send(ConversationType.GROUP) } };
 }

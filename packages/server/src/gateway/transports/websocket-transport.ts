@@ -1,13 +1,10 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { decodeClientFrame, encodeServerFrame, FrameDecodeError, type ClientFrame, type FrameInput, type ServerFrame } from '@parley/protocol';
+import { decodeClientFrame, encodeServerFrame, FrameDecodeError, WEBSOCKET_PATH, type ClientFrame, type FrameInput, type ServerFrame } from '@parley/protocol';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Gateway } from '../gateway.js';
 import { handshakeFromUrl } from '../handshake.js';
 import type { CloseReason, FrameTransport, TransportEvents } from '../transport.js';
-
-/** Where the official Web SDK and `@parley/client` open their WebSocket. */
-export const GATEWAY_PATH = '/websocket';
 
 /** WebSocket close codes for each reason the core closes a connection. */
 export const CLOSE_CODES: Readonly<Record<CloseReason, number>> = {
@@ -64,7 +61,7 @@ export function serveWebSocket(httpServer: Server, gateway: Gateway, clientAddre
   let accepting = true;
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(request.url ?? '/', 'http://gateway');
-    if (!accepting || url.pathname !== GATEWAY_PATH) {
+    if (!accepting || url.pathname !== WEBSOCKET_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }

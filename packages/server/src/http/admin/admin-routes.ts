@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AppNotFoundError } from '../../core/apps/app-service.js';
 import { appSettingsSchema } from '../../core/apps/app-settings.js';
 import { MAX_BLOCK_MINUTES } from '../../core/users/user-service.js';
-import { USER_ID_PATTERN } from '../../core/users/user-id.js';
+import { idField } from '../../core/users/user-id.js';
 import type { Services } from '../../services.js';
 import type { AppRecord } from '../../store/store.js';
 import { setUpJsonApi, httpError, parseWith } from '../json-api.js';
@@ -13,9 +13,7 @@ import { bearerGate } from './bearer-gate.js';
 import { LiveStats } from './live-stats.js';
 
 const appParams = z.object({ appKey: z.string().regex(/^[a-z0-9]{1,32}$/, 'must be an App Key') });
-const userParams = appParams.extend({
-  userId: z.string().regex(USER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 + = - _ |'),
-});
+const userParams = appParams.extend({ userId: idField });
 const createBody = appSettingsSchema.partial().required({ name: true });
 const settingsBody = appSettingsSchema.partial().refine((s) => Object.keys(s).length > 0, 'give at least one setting to change');
 const blockBody = z.object({ minutes: z.number().int().min(1).max(MAX_BLOCK_MINUTES) }).strict();

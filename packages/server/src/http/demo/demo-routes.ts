@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { findDevelopmentApp } from '../../core/apps/dev-app.js';
 import { verifyConnect } from '../../core/tokens/token-verification.js';
-import { USER_ID_PATTERN } from '../../core/users/user-id.js';
+import { idField } from '../../core/users/user-id.js';
 import type { Services } from '../../services.js';
 import type { AppRecord } from '../../store/store.js';
 import { bearerToken } from '../admin/admin-token.js';
@@ -12,9 +12,8 @@ import type { PublicAddress } from '../public-url.js';
 /** Demo calls per second one client address may make (bursts of 4 times that): enough for people, not for a script. */
 const CALLS_PER_IP_PER_SECOND = 5;
 
-const id = z.string().regex(USER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 + = - _ |');
-const loginBody = z.object({ userId: id }).strict();
-const groupBody = z.object({ groupId: id }).strict();
+const loginBody = z.object({ userId: idField }).strict();
+const groupBody = z.object({ groupId: idField }).strict();
 
 export interface DemoOptions {
   services: Services;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiError } from '../api-error.js';
-import { USER_ID_PATTERN } from '../../core/users/user-id.js';
+import { idField } from '../../core/users/user-id.js';
 
 /** More fields than any Server API call takes (1,000 recipients or members plus a few); a body with more is refused, not parsed on. */
 const MAX_FIELDS = 1100;
@@ -58,9 +58,9 @@ function check<T>(name: string, schema: z.ZodType<T>, value: unknown): T {
 
 /** Field schemas shared by the routes. Byte limits, since RongCloud documents bytes. */
 export const fieldSchemas = {
-  userId: z.string().regex(USER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 + = - _ |'),
+  userId: idField,
   userName: maxBytes(128),
-  groupId: z.string().regex(USER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 + = - _ |'),
+  groupId: idField,
   groupName: z.string().min(1, 'must not be empty').refine((s) => Buffer.byteLength(s) <= 128, 'must be at most 128 bytes'),
   portraitUri: maxBytes(1024),
   integer: (min: number, max: number) =>

@@ -1,4 +1,4 @@
-import { MAX_MESSAGE_CONTENT_BYTES } from '@parley/protocol';
+import { ConversationType, MAX_MESSAGE_CONTENT_BYTES, ORDINARY_MESSAGE_FLAGS } from '@parley/protocol';
 import type { SendRequest } from '../../core/messaging/message-service.js';
 import type { Services } from '../../services.js';
 import type { StoredConversationType } from '../../store/store.js';
@@ -10,8 +10,6 @@ import { z } from 'zod';
 const MAX_RECIPIENTS = 1000;
 const MAX_GROUPS_PER_CALL = 3;
 const MAX_MEMBERS_PER_CALL = 1000;
-/** Messages from the Server API are stored and counted, like the official SDK's text messages. */
-const PERSISTED_AND_COUNTED = 3;
 
 const objectName = z.string().min(1).refine((s) => Buffer.byteLength(s) <= 64, 'must be at most 64 bytes');
 const content = z
@@ -19,16 +17,19 @@ const content = z
   .refine((s) => Buffer.byteLength(s) <= MAX_MESSAGE_CONTENT_BYTES, 'must be at most 128 KiB')
   .refine(isJson, 'must be a JSON string');
 
-/** `/group/*` and `/message/*`: SPEC §3. */
+/** `/group/*` and `/message/*`: docs/contract.md, "Server API"; the README lists the routes and choices. */
 export function groupAndMessageRoutes(services: Services): ApiRoute[] {
   const { groups, messages, users } = services;
 
-  /** Checks every recipient first, so a call either sends to all or to none. */
+  /**
+   * Checks every recipient first, so a call either sends to all or to none. The messages are stored
+   * and counted, like the official SDK's text messages.
+   */
   const sendAll = async (appKey: string, form: FormFields, type: StoredConversationType, targets: string[]) => {
     const senderId = form.required('fromUserId', f.userId);
-    const base = { appKey, senderId, objectName: form.required('objectName', objectName), content: form.required('content', content), flags: PERSISTED_AND_COUNTED, fromServer: true };
+    const base = { appKey, senderId, objectName: form.required('objectName', objectName), content: form.required('content', content), flags: ORDINARY_MESSAGE_FLAGS, fromServer: true };
     for (const target of targets) {
-      if (type === 3) {
+      if (type === ConversationType.GROUP) {
         if ((await groups.members(appKey, target)).length === 0) throw ApiError.badParameter(`toGroupId: no group ${target}`);
       } else if (target === senderId) {
         // The message service refuses it too, but only after the earlier targets were sent to.
@@ -82,15 +83,15 @@ export function groupAndMessageRoutes(services: Services): ApiRoute[] {
     },
     {
       path: 'message/private/publish',
-      handle: ({ app, form }) => sendAll(app.appKey, form, 1, form.many('toUserId', f.userId, { max: MAX_RECIPIENTS })),
+      handle: ({ app, form }) => sendAll(app.appKey, form, ConversationType.PRIVATE, form.many('toUserId', f.userId, { max: MAX_RECIPIENTS })),
     },
     {
       path: 'message/system/publish',
-      handle: ({ app, form }) => sendAll(app.appKey, form, 6, form.many('toUserId', f.userId, { max: MAX_RECIPIENTS })),
+      handle: ({ app, form }) => sendAll(app.appKey, form, ConversationType.SYSTEM, form.many('toUserId', f.userId, { max: MAX_RECIPIENTS })),
     },
     {
       path: 'message/group/publish',
-      handle: ({ app, form }) => sendAll(app.appKey, form, 3, form.many('toGroupId', f.groupId, { max: MAX_GROUPS_PER_CALL })),
+      handle: ({ app, form }) => sendAll(app.appKey, form, ConversationType.GROUP, form.many('toGroupId', f.groupId, { max: MAX_GROUPS_PER_CALL })),
     },
   ];
 }

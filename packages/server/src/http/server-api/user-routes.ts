@@ -8,7 +8,7 @@ import type { ApiRoute } from './server-api-plugin.js';
 const MAX_USERS_PER_CALL = 20;
 const MAX_TIME_MS = 8_640_000_000_000_000;
 
-/** `/user/*`: SPEC §3. */
+/** `/user/*`: docs/contract.md, "Server API"; the README lists the routes and choices. */
 export function userRoutes(services: Services, publicAddress: PublicAddress): ApiRoute[] {
   const { users } = services;
   return [

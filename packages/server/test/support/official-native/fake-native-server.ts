@@ -230,7 +230,7 @@ export async function startFakeNativeServer(): Promise<FakeNativeServer> {
 
 /**
  * A private text as the stack receives it. `direction` is 1 for the user's own sends and left out
- * for received messages: the native stack takes any other value for "sent by me" (PROTOCOL-NATIVE.md §9).
+ * for received messages: the native stack takes any other value for "sent by me" (docs/protocol.md, "Messages").
  */
 function downStreamText(text: StoredText, conversationTargetId: string, direction?: 1): DownStreamMessage {
   return {

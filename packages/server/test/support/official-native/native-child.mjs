@@ -22,7 +22,7 @@ const LOG_LEVEL_DEBUG = 4;
 /** A conversation outside any channel (ultra groups have channels; these tests use none). */
 const NO_CHANNEL = '';
 // A disconnect waits for a connect in progress, and a connect the server never answers never ends
-// (PROTOCOL-NATIVE.md §4), so the exit does not wait for ever.
+// (docs/protocol.md), so the exit does not wait for ever.
 const DISCONNECT_BEFORE_EXIT_MS = 3_000;
 
 reportErrorsAndConsole();
