@@ -64,7 +64,7 @@ export function comparisons(results) {
   return out;
 }
 
-/** The SPEC §7 bars, checked against this run. @param {any} results @param {boolean} quick */
+/** The bars (docs/contract.md), checked against this run. @param {any} results @param {boolean} quick */
 export function bars(results, quick) {
   /** @type {{bar: string, measured: string, met: boolean | null, by?: string}[]} */
   const out = [];
@@ -171,7 +171,7 @@ export function markdown(run) {
   L.push('Everything runs on this one machine: servers and load generators share its cores. **CPU** columns show the cores used by the server / by every other process on the machine that is not part of this run (the machine is shared; a high figure there means a noisy measurement). **Edge** = how many times better Parley is than that peer (> 1 better, < 1 worse ⚠).');
   L.push('');
 
-  L.push('## Bars (SPEC §7)');
+  L.push('## Bars');
   L.push('');
   L.push('| Bar | Measured | Met |');
   L.push('|---|---|---|');
@@ -408,7 +408,7 @@ export function readmeSummary(run) {
   L.push(`Last full run: **${meta.date.slice(0, 16).replace('T', ' ')} UTC**, \`${meta.command}\` (${n(meta.seconds / 60, 1)} min), Parley ${m.parleyCommit ?? '?'}, single node with SQLite.`);
   L.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, ${m.openFilesPerProcess?.hard ?? '?'} open files per process; shared with other work (load average ${m.loadAverageAtStart.join(' / ')} at start).`);
   L.push('');
-  L.push('| Bar (SPEC §7) | Measured | Met |');
+  L.push('| Bar | Measured | Met |');
   L.push('|---|---|---|');
   for (const b of run.bars) L.push(`| ${b.bar} | ${b.measured} | ${b.met === null ? '—' : b.met ? '✅' : `❌ ${b.by ?? ''}`} |`);
   L.push('');
