@@ -30,7 +30,7 @@ describe('the demo default', () => {
   it('follows --demo, --no-demo and PARLEY_DEMO, and warns when the demo is on off loopback', () => {
     const forced = resolveConfig({ host: '0.0.0.0', demo: true }, {});
     expect(forced.demo).toBe(true);
-    expect(configWarnings(forced).join('\n')).toMatch(/demo is on while bound to 0\.0\.0\.0/);
+    expect(configWarnings(forced).join('\n')).toMatch(/demo is on while others can reach this server \(bound to 0\.0\.0\.0\)/);
     expect(resolveConfig({ 'no-demo': true }, {}).demo).toBe(false);
     expect(resolveConfig({ host: '0.0.0.0' }, { PARLEY_DEMO: 'on' }).demo).toBe(true);
     expect(() => resolveConfig({ demo: true, 'no-demo': true }, {})).toThrow(/not both/);
@@ -53,6 +53,18 @@ describe('settings for a server others reach', () => {
     expect(() => resolveConfig({ 'allowed-hosts': 'a b' }, {})).toThrow(/--allowed-hosts/);
     expect(resolveConfig({}, {})).toMatchObject({ maxConnections: 100_000, maxConnectionsPerIp: 2_000 });
     expect(() => resolveConfig({ 'max-connections-per-ip': '0' }, {})).toThrow(/--max-connections-per-ip/);
+  });
+
+  it('counts a server behind a proxy as reachable by others: demo off by default, warnings on', () => {
+    expect(resolveConfig({ 'trust-proxy': '127.0.0.1' }, {}).demo).toBe(false);
+    expect(resolveConfig({ 'public-url': 'https://chat.example.com' }, {}).demo).toBe(false);
+    expect(resolveConfig({ 'public-url': 'http://127.0.0.1:8080' }, {}).demo).toBe(true);
+    expect(configWarnings(resolveConfig({ 'trust-proxy': '127.0.0.1', demo: true }, {})).join('\n')).toMatch(/demo is on while others can reach this server \(behind a trusted proxy\)/);
+  });
+
+  it('takes native addresses as host:port only', () => {
+    expect(resolveConfig({ 'native-addresses': 'im.example.com:9000, 10.0.0.5:9001' }, {}).nativeAddresses).toEqual(['im.example.com:9000', '10.0.0.5:9001']);
+    expect(() => resolveConfig({ 'native-addresses': 'im.example.com' }, {})).toThrow(/--native-addresses/);
   });
 
   it('puts the native port next to the HTTP port unless told otherwise', () => {

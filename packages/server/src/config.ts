@@ -12,6 +12,11 @@ export interface ServerConfig {
    * SDKs"). `undefined`: off; 0: any free port.
    */
   nativePort: number | undefined;
+  /**
+   * `host:port`s navigation gives the native stack instead of the ones derived from the public URL
+   * and the ports (a TCP stream proxy in front, say); empty: derived.
+   */
+  nativeAddresses: string[];
   host: string;
   /**
    * PEM certificate chain and private key: with both, every port also takes TLS (HTTPS, WSS, and
@@ -57,6 +62,7 @@ export interface ServerConfig {
 const envTwins = {
   port: 'PARLEY_PORT',
   'native-port': 'PARLEY_NATIVE_PORT',
+  'native-addresses': 'PARLEY_NATIVE_ADDRESSES',
   host: 'PARLEY_HOST',
   'tls-cert': 'PARLEY_TLS_CERT',
   'tls-key': 'PARLEY_TLS_KEY',
@@ -100,6 +106,7 @@ const schema = z.object({
     .string()
     .optional()
     .refine((v) => v === undefined || v === 'off' || /^\d{1,5}$/.test(v), 'must be a port number or off'),
+  nativeAddresses: list.refine((entries) => entries.every((e) => isHostName(e) && /:\d{1,5}$/.test(e)), 'must be a comma-separated list of host:port'),
   // Loopback unless told otherwise: a first `npm start` is reachable from this machine only.
   host: z.string().min(1).default('127.0.0.1'),
   tlsCert: z.string().min(1).optional(),
@@ -135,6 +142,7 @@ export function resolveConfig(values: ConfigValues, env: NodeJS.ProcessEnv = pro
   const result = schema.safeParse({
     port: pick('port'),
     nativePort: pick('native-port'),
+    nativeAddresses: pick('native-addresses'),
     host: pick('host'),
     tlsCert: pick('tls-cert'),
     tlsKey: pick('tls-key'),
@@ -175,7 +183,7 @@ export function resolveConfig(values: ConfigValues, env: NodeJS.ProcessEnv = pro
     metricsToken: c.metricsToken,
     publicUrl: c.publicUrl?.replace(/\/+$/, ''),
     nativePort: nativePortOf(c.nativePort, c.port),
-    demo: demoSetting(values, env) ?? isLoopbackHost(c.host),
+    demo: demoSetting(values, env) ?? !isExposed({ host: c.host, trustProxy: c.trustProxy, publicUrl: c.publicUrl }),
   };
 }
 
@@ -200,9 +208,9 @@ function nativePortOf(value: string | undefined, httpPort: number): number | und
 /** What the operator should know about these settings before anyone else reaches the server. */
 export function configWarnings(config: ServerConfig): string[] {
   const warnings: string[] = [];
-  const exposed = !isLoopbackHost(config.host);
+  const exposed = isExposed(config);
   if (exposed && config.demo) {
-    warnings.push(`the demo is on while bound to ${config.host}: anyone who reaches the port gets tokens for the development app (--no-demo turns it off)`);
+    warnings.push(`the demo is on while others can reach this server (${reachOf(config)}): anyone who reaches it gets tokens for the development app (--no-demo turns it off)`);
   }
   if (exposed && !config.publicUrl) {
     warnings.push('--public-url is unset: tokens and navigation name this server as each request\'s Host header does (only names of this server are accepted); set it to the address clients use');
@@ -238,6 +246,21 @@ export function envBoolean(env: NodeJS.ProcessEnv, name: string): boolean | unde
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
   throw new ConfigError(`${name} must be one of 1/0, true/false, yes/no, on/off, not ${JSON.stringify(raw.slice(0, 40))}`);
+}
+
+/**
+ * Whether others than this machine's users can reach the server: it is bound beyond loopback, or a
+ * reverse proxy forwards to it (`--trust-proxy`, or a `--public-url` that names another host).
+ * The demo's default and `/metrics`' openness follow this, not the bind alone.
+ */
+export function isExposed(config: Pick<ServerConfig, 'host' | 'trustProxy' | 'publicUrl'>): boolean {
+  if (!isLoopbackHost(config.host) || config.trustProxy.length > 0) return true;
+  return config.publicUrl !== undefined && !isLoopbackHost(new URL(config.publicUrl).hostname.replace(/^\[|\]$/g, ''));
+}
+
+function reachOf(config: Pick<ServerConfig, 'host' | 'trustProxy' | 'publicUrl'>): string {
+  if (!isLoopbackHost(config.host)) return `bound to ${config.host}`;
+  return config.trustProxy.length > 0 ? 'behind a trusted proxy' : `public URL ${config.publicUrl ?? ''}`;
 }
 
 /** Whether a bind address is reachable from this machine only. */

@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import type { Bus } from './bus/bus.js';
 import { createLocalBus } from './bus/local/local-bus.js';
 import { createRedisBus } from './bus/redis/redis-bus.js';
-import { ConfigError, configWarnings, isLoopbackHost, type ServerConfig } from './config.js';
+import { ConfigError, configWarnings, isExposed, type ServerConfig } from './config.js';
 import { exposedDataFiles } from './data-dir.js';
 import { AppService } from './core/apps/app-service.js';
 import { AppWatcher } from './core/apps/app-watcher.js';
@@ -24,10 +25,10 @@ import { serveWebSocket } from './gateway/transports/websocket-transport.js';
 import { topicTable } from './gateway/topics/index.js';
 import { ensureAdminToken } from './http/admin/admin-token.js';
 import { clientAddressOf, trustedProxies } from './http/client-address.js';
-import { limitConnections } from './http/connection-limits.js';
+import { connectionLimiter } from './http/connection-limits.js';
 import { buildHttpServer, HEADERS_TIMEOUT_MS } from './http/http-server.js';
 import { createMetricsRegistry } from './http/metrics.js';
-import { nativeAddresses, nativeProtocolOf, webSocketProtocolOf } from './http/navigation.js';
+import { nativeAddresses, nativeProtocolOf, webSocketProtocolOf, type NativeEntry } from './http/navigation.js';
 import { PublicAddress } from './http/public-url.js';
 import type { Services } from './services.js';
 import { openStore } from './store/open-store.js';
@@ -61,6 +62,8 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   // First, so that a data directory it cannot use stops the start before anything is open.
   const admin = await ensureAdminToken(config.dataDir, { token: config.adminToken, file: config.adminTokenFile });
   const warnings = [...configWarnings(config), ...exposedDataFiles(config.dataDir)];
+  // Before anything opens: a certificate that cannot serve stops the start with the flag named.
+  const tls = await readTlsFiles(config);
   const store = await openStore(config);
   let bus: Bus;
   try {
@@ -76,7 +79,6 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const services: Services = { store, bus, apps, users, groups: new GroupService(store, now), messages, now };
   const createdDevApp = await ensureDevApp(apps, store, config.dataDir);
 
-  const tls = await readTlsFiles(config);
   const metrics = createMetricsRegistry();
   const trusted = trustedProxies(config.trustProxy);
   const publicAddress = new PublicAddress(config.publicUrl, config.allowedHosts);
@@ -88,10 +90,10 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     metrics,
     publicAddress,
     adminToken: admin.token,
-    metricsAccess: { open: isLoopbackHost(config.host), tokens: [admin.token, ...(config.metricsToken ? [config.metricsToken] : [])] },
+    metricsAccess: { open: !isExposed(config), tokens: [admin.token, ...(config.metricsToken ? [config.metricsToken] : [])] },
     trustedProxies: trusted,
     clustered: config.redisUrl !== undefined,
-    nativePort: () => boundPort(nativeServer),
+    nativeEntry: () => ({ configured: config.nativeAddresses, httpPort: boundPort(http.server) ?? config.port, nativePort: boundPort(nativeServer) }),
     tls: tls !== undefined,
     demo: config.demo,
   });
@@ -123,13 +125,13 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     onTlsError: (err: Error) => logger.debug({ err }, 'TLS handshake failed'),
   };
   shareHttpPort(http.server, acceptNative, sharing);
-  const limits = { total: config.maxConnections, perIp: config.maxConnectionsPerIp, trusted };
-  limitConnections(http.server, limits, (cap) => refusedConnections.inc({ cap }));
+  const limiter = connectionLimiter({ total: config.maxConnections, perIp: config.maxConnectionsPerIp, trusted }, (cap) => refusedConnections.inc({ cap }));
+  limiter.attach(http.server);
   try {
     await http.listen({ port: config.port, host: config.host });
     if (config.nativePort !== undefined) {
       nativeServer = await listenNativePort(config.nativePort, config.host, routeByFirstByte({ native: acceptNative }, sharing));
-      limitConnections(nativeServer, limits, (cap) => refusedConnections.inc({ cap }));
+      limiter.attach(nativeServer);
     }
   } catch (error) {
     webSockets.close();
@@ -145,7 +147,13 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const appWatcher = new AppWatcher(apps, (appKey) => gateway.appChanged(appKey), logger);
   await appWatcher.start();
   const retention = startRetention(store, logger, config.retentionDays, now);
-  const announcer = startAnnouncing(bus, gateway, new URL(config.publicUrl ?? `http://${shownHost(config.host)}:${port}`), { port: nativePort, tls: tls !== undefined }, logger);
+  const announcer = startAnnouncing(
+    bus,
+    gateway,
+    new URL(config.publicUrl ?? `http://${shownHost(config.host)}:${port}`),
+    { entry: { configured: config.nativeAddresses, httpPort: port, nativePort }, tls: tls !== undefined },
+    logger,
+  );
   await announcer.announce();
 
   let closing: Promise<void> | undefined;
@@ -186,7 +194,7 @@ function startAnnouncing(
   bus: Bus,
   gateway: Gateway,
   publicUrl: URL,
-  native: { port: number | undefined; tls: boolean },
+  native: { entry: NativeEntry; tls: boolean },
   logger: Logger,
 ): { announce(): Promise<void>; stop(): Promise<void> } {
   const nodeId = randomUUID();
@@ -194,7 +202,7 @@ function startAnnouncing(
     nodeId,
     address: publicUrl.host,
     protocol: webSocketProtocolOf(publicUrl),
-    nativeAddresses: nativeAddresses(publicUrl, native.port),
+    nativeAddresses: nativeAddresses(publicUrl, native.entry),
     nativeProtocol: nativeProtocolOf(native.tls),
   } as const;
   const announce = () =>
@@ -212,14 +220,20 @@ function startAnnouncing(
   };
 }
 
-/** The certificate and key of `--tls-cert` / `--tls-key`, read once at start. */
+/** The certificate and key of `--tls-cert` / `--tls-key`, read once at start and tried together. */
 async function readTlsFiles(config: ServerConfig): Promise<{ cert: Buffer; key: Buffer } | undefined> {
   if (!config.tlsCert || !config.tlsKey) return undefined;
   const read = (file: string, flag: string) =>
     readFile(file).catch((error: NodeJS.ErrnoException) => {
       throw new ConfigError(`${flag} ${file}: ${error.code ?? error.message}`);
     });
-  return { cert: await read(config.tlsCert, '--tls-cert'), key: await read(config.tlsKey, '--tls-key') };
+  const pair = { cert: await read(config.tlsCert, '--tls-cert'), key: await read(config.tlsKey, '--tls-key') };
+  try {
+    createSecureContext(pair);
+  } catch (error) {
+    throw new ConfigError(`--tls-cert and --tls-key do not make a usable pair: ${(error as Error).message}`);
+  }
+  return pair;
 }
 
 /** A listening server's port (the real one when 0 was asked for). */

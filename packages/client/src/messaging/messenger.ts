@@ -159,7 +159,7 @@ export class Messenger {
   }
 }
 
-/** A random id below 2^53: the wire field is a 64-bit integer, and JavaScript numbers must hold it exactly. */
+/** A random 53-bit send id, in decimal: the wire field is a 64-bit integer, and Parley keeps such ids as strings. */
 function newClientId(): string {
   const high = Math.floor(Math.random() * 2 ** 21);
   const low = Math.floor(Math.random() * 2 ** 32);

@@ -155,6 +155,39 @@ describe('NativeDeframer', () => {
     expect(DEFAULT_MAX_NATIVE_FRAME_BYTES).toBe(256 * 1024);
   });
 
+  it('takes a new limit from the next frame on', () => {
+    const frame = toNativeWire(new Uint8Array(100).fill(0x60), false);
+    const deframer = new NativeDeframer({ maxFrameBytes: 64 });
+    deframer.setMaxFrameBytes(128);
+    expect(deframe([frame], deframer)).toHaveLength(1);
+    deframer.setMaxFrameBytes(64);
+    deframer.push(frame);
+    expect(reasonOf(() => deframer.read())).toBe('frame-too-large');
+  });
+
+  it('makes a frame only once all of it has arrived, however much its head announced', () => {
+    const frame = toNativeWire(new Uint8Array(200_000).fill(0x60), false);
+    const deframer = new NativeDeframer();
+    const made: number[] = [];
+    const real = globalThis.Uint8Array;
+    // Counts the large buffers the deframer makes while only the head and a little body are in.
+    globalThis.Uint8Array = new Proxy(real, {
+      construct(target, args: [number]) {
+        if (typeof args[0] === 'number' && args[0] > 1000) made.push(args[0]);
+        return Reflect.construct(target, args);
+      },
+    });
+    try {
+      deframer.push(frame.subarray(0, 1000));
+      expect(deframer.read()).toBeUndefined();
+      expect(made).toEqual([]);
+    } finally {
+      globalThis.Uint8Array = real;
+    }
+    deframer.push(frame.subarray(1000));
+    expect(sameBytes(deframer.read()!, frame)).toBe(true);
+  });
+
   it('fails on a bad check byte or a malformed length, and stays failed', () => {
     const checked = new NativeDeframer();
     checked.push(concat(hex('c0 c0 00'), hex('20 23 02 6c 49'), hex('c0 c0 00')));

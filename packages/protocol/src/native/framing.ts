@@ -108,22 +108,24 @@ export interface NativeDeframerOptions {
 /**
  * Cuts a TCP byte stream into whole native frames. `push` what the socket delivers, in chunks of
  * any size, then `read` until it returns undefined. A frame's size is known (and refused when over
- * the limit) from its first few bytes, before any of its body is held.
+ * the limit) from its first few bytes, and its buffer is made only once all of it has arrived, so
+ * what the reader holds is what the peer sent, never what it announced.
  *
  * After a `FrameDecodeError` the stream has lost its framing for good: every later call throws the
  * same error, and the connection should be closed.
  */
 export class NativeDeframer {
-  private readonly maxFrameBytes: number;
+  private maxFrameBytes: number;
   /** Pushed chunks, kept by reference; those before `chunkIndex` are used up, that one up to `chunkOffset`. */
   private readonly chunks: Uint8Array[] = [];
   private chunkIndex = 0;
   private chunkOffset = 0;
+  /** Bytes pushed and not yet read. */
+  private buffered = 0;
   private readonly head = new Uint8Array(MAX_HEAD_BYTES);
   private headFilled = 0;
-  /** The frame being assembled once its head is known. */
-  private frame: Uint8Array | undefined;
-  private frameFilled = 0;
+  /** The head of the frame whose body is awaited, and the frame's whole length. */
+  private pending: { head: Uint8Array; length: number } | undefined;
   private failure: FrameDecodeError | undefined;
 
   constructor(options: NativeDeframerOptions = {}) {
@@ -133,7 +135,17 @@ export class NativeDeframer {
   /** Queues bytes from the stream. The chunk is read later, so it must not be reused meanwhile. */
   push(chunk: Uint8Array): void {
     if (this.failure) throw this.failure;
-    if (chunk.length > 0) this.chunks.push(chunk);
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  /**
+   * Changes the frame limit from the next frame on: a server keeps it small until a client has
+   * authenticated, since a CONNECT is well under a KiB.
+   */
+  setMaxFrameBytes(maxFrameBytes: number): void {
+    this.maxFrameBytes = maxFrameBytes;
   }
 
   /**
@@ -144,7 +156,7 @@ export class NativeDeframer {
   read(): Uint8Array | undefined {
     if (this.failure) throw this.failure;
     try {
-      return this.frame ? this.fillFrame() : this.readHead();
+      return this.pending ? this.fillFrame() : this.readHead();
     } catch (error) {
       if (error instanceof FrameDecodeError) this.failure = error;
       throw error;
@@ -159,9 +171,7 @@ export class NativeDeframer {
         if (frameLength > this.maxFrameBytes) {
           throw new FrameDecodeError('frame-too-large', `a frame of ${frameLength} bytes, over the limit of ${this.maxFrameBytes}`);
         }
-        this.frame = new Uint8Array(frameLength);
-        this.frame.set(this.head.subarray(0, head.headLength));
-        this.frameFilled = head.headLength;
+        this.pending = { head: this.head.slice(0, head.headLength), length: frameLength };
         this.headFilled = 0;
         return this.fillFrame();
       }
@@ -175,19 +185,23 @@ export class NativeDeframer {
   }
 
   private fillFrame(): Uint8Array | undefined {
-    const frame = this.frame as Uint8Array;
-    for (let chunk = this.chunks[this.chunkIndex]; chunk && this.frameFilled < frame.length; chunk = this.chunks[this.chunkIndex]) {
-      const count = Math.min(chunk.length - this.chunkOffset, frame.length - this.frameFilled);
-      frame.set(chunk.subarray(this.chunkOffset, this.chunkOffset + count), this.frameFilled);
-      this.frameFilled += count;
+    const pending = this.pending as { head: Uint8Array; length: number };
+    if (this.buffered < pending.length - pending.head.length) return undefined;
+    const frame = new Uint8Array(pending.length);
+    frame.set(pending.head);
+    let filled = pending.head.length;
+    for (let chunk = this.chunks[this.chunkIndex]; chunk && filled < frame.length; chunk = this.chunks[this.chunkIndex]) {
+      const count = Math.min(chunk.length - this.chunkOffset, frame.length - filled);
+      frame.set(chunk.subarray(this.chunkOffset, this.chunkOffset + count), filled);
+      filled += count;
       this.consume(count);
     }
-    if (this.frameFilled < frame.length) return undefined;
-    this.frame = undefined;
+    this.pending = undefined;
     return frame;
   }
 
   private consume(count: number): void {
+    this.buffered -= count;
     this.chunkOffset += count;
     if (this.chunkOffset < (this.chunks[this.chunkIndex] as Uint8Array).length) return;
     this.chunkOffset = 0;

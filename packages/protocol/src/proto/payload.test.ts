@@ -196,6 +196,11 @@ describe('round trips', () => {
     const down = { fromUserId: 'a', type: 1, classname: 'RC:TxtMsg', content: '{}', dataTime: 1, status: 0, toUserIds: [] };
     const page = decodePayload('DownStreamMessages', encodePayload('DownStreamMessages', { list: ids.map((id) => ({ ...down, clientUniqueId: id })), syncTime: 1 }));
     expect(page.list.map((m) => m.clientUniqueId)).toEqual(ids);
+    // Past int64 an encoder would wrap silently: refused instead.
+    for (const bad of ['9223372036854775808', '12345678901234567890', '1e5', '']) {
+      expect(() => encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: '{}', clientUniqueId: bad })).toThrow(PayloadEncodeError);
+    }
+    expect(decodePayload('UpStreamMessage', encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: '{}', clientUniqueId: '9223372036854775807' })).clientUniqueId).toBe('9223372036854775807');
   });
 
   it('hands back bytes as plain Uint8Array that do not alias the input, even from a Node Buffer', () => {

@@ -124,6 +124,16 @@ export function decodePayload<N extends PayloadName>(name: N, bytes: Uint8Array)
 /** protobufjs's 64-bit integer class (its typings leave out the static parser). */
 const LongType = protobuf.util.Long as unknown as { fromString(value: string): protobuf.Long };
 
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/** A decimal string an int64 holds exactly: anything longer would wrap silently in the encoder. */
+function isInt64(value: string): boolean {
+  if (!/^-?\d{1,19}$/.test(value)) return false;
+  const n = BigInt(value);
+  return n >= INT64_MIN && n <= INT64_MAX;
+}
+
 /** int64 fields that are identifiers, not quantities: decoded as decimal strings, every digit kept. */
 const IDENTIFIER_FIELDS: ReadonlySet<string> = new Set(['clientUniqueId']);
 
@@ -140,7 +150,7 @@ function identifiersForWire(type: protobuf.Type, value: Record<string, unknown>,
     if (item === undefined || item === null) continue;
     const fieldPath = path ? `${path}.${field.name}` : field.name;
     if (IDENTIFIER_FIELDS.has(field.name) && typeof item === 'string') {
-      if (!/^-?\d{1,20}$/.test(item)) throw new PayloadEncodeError(type.name, `${fieldPath}: decimal digits expected`);
+      if (!isInt64(item)) throw new PayloadEncodeError(type.name, `${fieldPath}: a decimal int64 expected`);
       set(field.name, LongType.fromString(item));
     } else if (field.resolvedType instanceof protobuf.Type) {
       const nested = field.resolvedType;

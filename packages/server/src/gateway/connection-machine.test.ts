@@ -31,7 +31,7 @@ function run(state: ConnectionState, ...events: ConnectionEvent[]): { state: Con
 
 describe('server connection machine', () => {
   it('authenticates once, from the URL or from a CONNECT frame, and opens when admitted', () => {
-    expect(run('handshaking', { type: 'credentials', credentials: { from: 'url', handshake } }, { type: 'admitted' })).toEqual({
+    expect(run('queued', { type: 'allowed' }, { type: 'credentials', credentials: { from: 'url', handshake } }, { type: 'admitted' })).toEqual({
       state: 'open',
       effects: ['authenticate', 'register'],
     });
@@ -39,8 +39,21 @@ describe('server connection machine', () => {
     expect(fromFrame).toEqual({ state: 'authenticating', effects: [{ type: 'authenticate', credentials: { from: 'connect', frame: connect } }] });
   });
 
+  it('parks credentials that come before the handshake budget allows the connection, and admits nothing meanwhile', () => {
+    const parkedFrame = transition('queued', { type: 'frame', frame: connect });
+    expect(parkedFrame).toEqual({ state: 'queued-with-credentials', effects: [{ type: 'park', credentials: { from: 'connect', frame: connect } }] });
+    const credentials = { from: 'url', handshake } as const;
+    expect(transition('queued-with-credentials', { type: 'allowed', parked: credentials })).toEqual({
+      state: 'authenticating',
+      effects: [{ type: 'authenticate', credentials }],
+    });
+    // Refused by the budget: CONNACK 3 and nothing else, whatever was parked.
+    expect(run('queued-with-credentials', { type: 'refused', status: 3, detail: 'too many handshakes' })).toEqual({ state: 'closed', effects: ['send', 'close', 'release'] });
+    expect(run('queued-with-credentials', { type: 'frame', frame: connect })).toEqual({ state: 'closed', effects: ['close', 'release'] });
+  });
+
   it('closes on any frame before the handshake completes, a second CONNECT included', () => {
-    for (const state of ['handshaking', 'authenticating'] as const) {
+    for (const state of ['queued', 'handshaking', 'authenticating'] as const) {
       expect(run(state, { type: 'frame', frame: ping })).toEqual({ state: 'closed', effects: ['close', 'release'] });
     }
     expect(transition('authenticating', { type: 'frame', frame: connect }).effects).toContainEqual({
@@ -60,7 +73,8 @@ describe('server connection machine', () => {
         { type: 'release' },
       ],
     });
-    expect(transition('open', { type: 'refused', status: 3, detail: 'late' })).toEqual({ state: 'open', effects: [] });
+    // After admission only a transport refuses (a CONNECT of another version): the connection ends.
+    expect(run('open', { type: 'refused', status: 1, detail: 'version 4' })).toEqual({ state: 'closed', effects: ['close', 'release'] });
   });
 
   it('dispatches frames only while open, and ends on the client DISCONNECT', () => {
@@ -91,6 +105,7 @@ describe('deadlines', () => {
   const times = { openedAt: 1000, lastSeen: 5000, keepAliveMs: 15_000 };
 
   it('gives the handshake its timeout from the opening', () => {
+    expect(isOverdue('queued', times, 1000 + 10_001, 10_000)).toBe(true);
     expect(isOverdue('handshaking', times, 1000 + 10_000, 10_000)).toBe(false);
     expect(isOverdue('authenticating', times, 1000 + 10_001, 10_000)).toBe(true);
   });

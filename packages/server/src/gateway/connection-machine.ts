@@ -7,19 +7,25 @@ import type { CloseReason } from './transport.js';
  * transition in one place. Pure: it returns effects for the gateway to carry out, so it is tested
  * with no sockets and no clock.
  *
- * handshaking ──credentials / CONNECT──▶ authenticating ──admitted──▶ open
- *      │                                    │ refused (CONNACK n)       │ kicked, blocked (DISCONNECT n),
- *      │ any other frame, deadline          │ deadline                  │ client DISCONNECT, silence,
- *      └────────────────────────────────────┴───────────────────────────┴──▶ closed (session released once)
+ * queued ──allowed──▶ handshaking ──credentials / CONNECT──▶ authenticating ──admitted──▶ open
+ *    │ credentials / CONNECT                 ▲                      │ refused (CONNACK n)   │ kicked, blocked (DISCONNECT n),
+ *    ▼                                       │                      │ deadline              │ client DISCONNECT, silence,
+ * queued-with-credentials ──allowed──────────┘ (straight to authenticating)                  │
+ *    every state: any other frame, too many handshakes (CONNACK 3), deadline ──────────────────┴──▶ closed
  *
- * A session admitted after its connection closed is given back at once.
+ * A connection waits in `queued` for its turn in the per-address handshake budget; credentials that
+ * arrive meanwhile (in the URL, or a CONNECT in the first bytes) are parked, so nothing is admitted,
+ * and nobody kicked, before the budget says yes. A session admitted after its connection closed is
+ * given back at once; every connection is released exactly once.
  */
-export type ConnectionState = 'handshaking' | 'authenticating' | 'open' | 'closed';
+export type ConnectionState = 'queued' | 'queued-with-credentials' | 'handshaking' | 'authenticating' | 'open' | 'closed';
 
 /** Credentials as they arrived: in the WebSocket URL (the official Web SDK) or in a CONNECT frame. */
 export type Credentials = { from: 'url'; handshake: Handshake } | { from: 'connect'; frame: ConnectFrame };
 
 export type ConnectionEvent =
+  /** The handshake budget let the connection through; `parked`: credentials that came while it waited. */
+  | { type: 'allowed'; parked?: Credentials }
   | { type: 'credentials'; credentials: Credentials }
   | { type: 'frame'; frame: ClientFrame }
   /** Bytes that are not a frame, or a frame the server failed on: the connection cannot go on. */
@@ -35,6 +41,8 @@ export type ConnectionEvent =
   | { type: 'shutdown' };
 
 export type ConnectionEffect =
+  /** Keep the credentials until the connection's turn comes. */
+  | { type: 'park'; credentials: Credentials }
   | { type: 'authenticate'; credentials: Credentials }
   /** Run the frame's handler (queries and sends within the in-flight bounds). */
   | { type: 'dispatch'; frame: ClientFrame }
@@ -57,9 +65,13 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Tran
   const stay: Transition = { state, effects: [] };
   if (state === 'closed') return event.type === 'admitted' ? { state, effects: [{ type: 'give-back' }] } : stay;
   switch (event.type) {
+    case 'allowed':
+      if (state === 'queued') return { state: 'handshaking', effects: [] };
+      if (state === 'queued-with-credentials' && event.parked) return { state: 'authenticating', effects: [{ type: 'authenticate', credentials: event.parked }] };
+      return stay;
+
     case 'credentials':
-      if (state !== 'handshaking') return ending('protocol-error', 'credentials twice');
-      return { state: 'authenticating', effects: [{ type: 'authenticate', credentials: event.credentials }] };
+      return credentialsArrived(state, event.credentials);
 
     case 'frame': {
       const { frame } = event;
@@ -68,9 +80,7 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Tran
         if (frame.type === 'CONNECT') return ending('protocol-error', 'already connected');
         return { state, effects: [{ type: 'dispatch', frame }] };
       }
-      if (state === 'handshaking' && frame.type === 'CONNECT') {
-        return { state: 'authenticating', effects: [{ type: 'authenticate', credentials: { from: 'connect', frame } }] };
-      }
+      if (frame.type === 'CONNECT' && (state === 'queued' || state === 'handshaking')) return credentialsArrived(state, { from: 'connect', frame });
       return ending('protocol-error', `unexpected ${frame.type} before the handshake completed`);
     }
 
@@ -81,7 +91,9 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Tran
       return state === 'authenticating' ? { state: 'open', effects: [{ type: 'register' }] } : stay;
 
     case 'refused':
-      if (state === 'open') return stay;
+      // Past admission only a transport refuses (a CONNECT of another protocol version), and then
+      // there is no CONNACK left to send: the connection just cannot go on.
+      if (state === 'open') return ending('protocol-error', event.detail);
       return ending(event.reason ?? 'normal', event.detail, { type: 'CONNACK', status: event.status });
 
     case 'dropped':
@@ -96,6 +108,13 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Tran
     case 'shutdown':
       return ending('going-away', 'server shutting down');
   }
+}
+
+/** Credentials are taken once: parked while the connection waits its turn, acted on once it is through. */
+function credentialsArrived(state: ConnectionState, credentials: Credentials): Transition {
+  if (state === 'queued') return { state: 'queued-with-credentials', effects: [{ type: 'park', credentials }] };
+  if (state === 'handshaking') return { state: 'authenticating', effects: [{ type: 'authenticate', credentials }] };
+  return ending('protocol-error', 'credentials twice');
 }
 
 /** A last frame (if any), a graceful close, and the release. */
@@ -119,6 +138,8 @@ export interface ConnectionTimes {
 /** Whether the connection has missed its deadline: credentials within `handshakeTimeoutMs`, then a frame every few keepalives. */
 export function isOverdue(state: ConnectionState, times: ConnectionTimes, now: number, handshakeTimeoutMs: number): boolean {
   switch (state) {
+    case 'queued':
+    case 'queued-with-credentials':
     case 'handshaking':
     case 'authenticating':
       return now - times.openedAt > handshakeTimeoutMs;

@@ -1,6 +1,6 @@
 import type { ClientFrame, FrameInput, ServerFrame } from '@parley/protocol';
 import type { SessionEntry } from '../bus/bus.js';
-import type { ConnectionState, ConnectionTimes } from './connection-machine.js';
+import type { ConnectionState, ConnectionTimes, Credentials } from './connection-machine.js';
 import { InFlight, PUBLISH_BOUNDS, QUERY_BOUNDS } from './in-flight.js';
 import type { FrameTransport } from './transport.js';
 
@@ -9,7 +9,8 @@ export type BoundedFrame = Extract<ClientFrame, { type: 'QUERY' | 'PUBLISH' }>;
 
 /** A client that lets this much outgoing data pile up is too slow to keep. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
-const DRAIN_POLL_MS = 5;
+/** A congested connection is looked at again after this long at first, then ever less often. */
+const DRAIN_POLL_MS = { first: 5, last: 200 };
 
 /**
  * One client connection and what the gateway knows of it, over any transport. Deliberately small,
@@ -17,7 +18,9 @@ const DRAIN_POLL_MS = 5;
  * which keeps idle connections cheap. Its state changes only through connection-machine.ts.
  */
 export class GatewayConnection implements ConnectionTimes {
-  state: ConnectionState = 'handshaking';
+  state: ConnectionState = 'queued';
+  /** Credentials that arrived while the connection waited for its turn (the machine's `park`). */
+  parked: Credentials | undefined;
   session: SessionEntry | undefined;
   /** Names the token key the session's token was verified with; set with `session`. */
   keyFingerprint: string | undefined;
@@ -62,8 +65,8 @@ export class GatewayConnection implements ConnectionTimes {
    * Polled: a WebSocket has no drain event of its own, and only a congested connection waits here.
    */
   async drainedBelow(bytes: number): Promise<void> {
-    while (this.state !== 'closed' && this.transport.isOpen && this.transport.bufferedAmount > bytes) {
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    for (let wait = DRAIN_POLL_MS.first; this.state !== 'closed' && this.transport.isOpen && this.transport.bufferedAmount > bytes; wait = Math.min(wait * 2, DRAIN_POLL_MS.last)) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 }

@@ -128,17 +128,19 @@ export class Gateway {
     }
     this.connections.add(connection);
     this.gauge.inc();
+    if (credentials) this.step(connection, { type: 'credentials', credentials: { from: 'url', handshake: credentials } });
     const rate = this.options.handshakesPerIpPerSecond;
     void this.deps.bus
       .takeToken(`handshake:${transport.ip}`, rate, rate * 2)
       .then((allowed) => {
-        if (!allowed) {
-          // SERVER_UNAVAILABLE is a status clients retry later, unlike a token or app refusal.
-          this.connects.inc({ result: 'rate-limited' });
-          this.step(connection, { type: 'refused', status: ConnAckStatus.SERVER_UNAVAILABLE, detail: 'too many handshakes', reason: 'policy-violation' });
-        } else if (credentials) {
-          this.step(connection, { type: 'credentials', credentials: { from: 'url', handshake: credentials } });
+        if (allowed) {
+          this.step(connection, { type: 'allowed', parked: connection.parked });
+          connection.parked = undefined;
+          return;
         }
+        // SERVER_UNAVAILABLE is a status clients retry later, unlike a token or app refusal.
+        this.connects.inc({ result: 'rate-limited' });
+        this.step(connection, { type: 'refused', status: ConnAckStatus.SERVER_UNAVAILABLE, detail: 'too many handshakes', reason: 'policy-violation' });
       })
       .catch((err: unknown) => this.unavailable(connection, err));
     return events;
@@ -153,6 +155,9 @@ export class Gateway {
 
   private apply(connection: GatewayConnection, effect: ConnectionEffect): void {
     switch (effect.type) {
+      case 'park':
+        connection.parked = effect.credentials;
+        return;
       case 'authenticate':
         this.authenticate(connection, this.handshakeOf(connection, effect.credentials)).catch((err: unknown) => this.unavailable(connection, err));
         return;
@@ -222,6 +227,7 @@ export class Gateway {
     addTo(this.byUser, userKey(session.appKey, session.userId), connection);
     addTo(this.byApp, session.appKey, connection);
     this.connects.inc({ result: 'accepted' });
+    connection.transport.opened?.();
     connection.send({
       type: 'CONNACK',
       status: ConnAckStatus.ACCEPTED,
@@ -237,12 +243,19 @@ export class Gateway {
     if (verdict !== 'run') return;
     const run = (next: BoundedFrame): void => {
       void this.handle(connection, next).finally(async () => {
+        // A closed connection's queue is dropped: nobody is left to answer.
+        if (connection.state === 'closed') bound.clear();
         const waiting = bound.finished();
         if (!waiting) return;
         // A queued frame starts only once the answers before it are mostly on their way: a client
         // that asks faster than it reads is slowed down to its own pace instead of being cut off.
         await connection.drainedBelow(RESUME_BELOW_BUFFERED_BYTES);
-        run(waiting);
+        if (connection.state !== 'closed') {
+          run(waiting);
+          return;
+        }
+        bound.clear();
+        bound.finished();
       });
     };
     run(frame);

@@ -27,6 +27,11 @@ export class InFlight<T> {
     return 'refuse';
   }
 
+  /** Forgets what waits (its connection is gone); running items still report `finished`. */
+  clear(): void {
+    this.waiting.length = 0;
+  }
+
   /** One running item is done; returns the next one to run, already counted as running. */
   finished(): T | undefined {
     const next = this.waiting.shift();

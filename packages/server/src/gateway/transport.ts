@@ -32,6 +32,8 @@ export interface FrameTransport {
   close(reason: CloseReason, detail: string): void;
   /** Drops the connection at once, with no goodbye. */
   destroy(): void;
+  /** The client is admitted: limits kept tight for strangers (the largest frame) may open up. */
+  opened?(): void;
 }
 
 /** What a transport tells the core, once per frame or event. */

@@ -13,11 +13,12 @@ export interface ConnectionLimits {
  * Caps open TCP connections as they are accepted, before a byte is read: a client that opens
  * sockets and trickles (or never sends) its request holds a file descriptor each, and the header
  * timeout alone would let it hold thousands for seconds. A refused socket is destroyed at once.
+ * One limiter counts every server it is attached to: the caps are the node's, not each port's.
  */
-export function limitConnections(server: Server, limits: ConnectionLimits, onRefused: (reason: 'total' | 'per-ip') => void): void {
+export function connectionLimiter(limits: ConnectionLimits, onRefused: (reason: 'total' | 'per-ip') => void): { attach(server: Server): void } {
   const perAddress = new Map<string, number>();
   let open = 0;
-  server.on('connection', (socket: Socket) => {
+  const onConnection = (socket: Socket): void => {
     const address = socket.remoteAddress ?? 'unknown';
     const counted = !limits.trusted(address);
     const mine = counted ? (perAddress.get(address) ?? 0) : 0;
@@ -35,5 +36,6 @@ export function limitConnections(server: Server, limits: ConnectionLimits, onRef
       if (left === 0) perAddress.delete(address);
       else perAddress.set(address, left);
     });
-  });
+  };
+  return { attach: (server) => void server.on('connection', onConnection) };
 }

@@ -8,7 +8,7 @@ import { demoPlugin } from './demo/demo-routes.js';
 import { isHostName } from '../config.js';
 import type { TrustedProxies } from './client-address.js';
 import { installMetrics, type MetricsAccess } from './metrics.js';
-import { navigationPlugin } from './navigation.js';
+import { navigationPlugin, type NativeEntry } from './navigation.js';
 import { parseForm } from './server-api/form.js';
 import { serverApiPlugin } from './server-api/server-api-plugin.js';
 import { groupAndMessageRoutes } from './server-api/message-routes.js';
@@ -39,8 +39,8 @@ export interface HttpServerOptions {
   webRoot?: string;
   /** Cluster mode: navigation lists the live gateways from the bus. */
   clustered?: boolean;
-  /** The native port as bound, for navigation answers to the native stack. */
-  nativePort?: () => number | undefined;
+  /** The node's ports for native clients, for navigation answers to the native stack. */
+  nativeEntry?: () => NativeEntry;
   /** Every port also takes TLS (`--tls-cert`). */
   tls?: boolean;
 }
@@ -101,7 +101,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     await services.store.ping();
     return { status: 'ok' };
   });
-  http.register(navigationPlugin, { services, publicAddress, clustered: clustered ?? false, nativePort: options.nativePort ?? (() => undefined), tls: options.tls ?? false });
+  http.register(navigationPlugin, { services, publicAddress, clustered: clustered ?? false, nativeEntry: options.nativeEntry ?? (() => ({ configured: [], httpPort: 0, nativePort: undefined })), tls: options.tls ?? false });
   http.register(serverApiPlugin, { services, routes: [...userRoutes(services, publicAddress), ...groupAndMessageRoutes(services)] });
   http.register(adminPlugin, { services, metrics, adminToken: options.adminToken, publicAddress });
   if (options.demo) http.register(demoPlugin, { services, publicAddress });

@@ -10,8 +10,8 @@ export interface NavigationOptions {
   publicAddress: PublicAddress;
   /** In cluster mode the answer lists the live gateways (least loaded first) instead of this node. */
   clustered: boolean;
-  /** This node's native port, once it listens (`--native-port`); undefined when there is none. */
-  nativePort: () => number | undefined;
+  /** This node's ports for native clients, once it listens. */
+  nativeEntry: () => NativeEntry;
   /** The node takes TLS (`--tls-cert`): native clients are sent to it over TLS only. */
   tls: boolean;
 }
@@ -24,7 +24,7 @@ export interface NavigationOptions {
  * The answer never turns on `openAnti`, which would switch the native stack to a cipher Parley
  * does not speak.
  */
-export async function navigationPlugin(http: FastifyInstance, { services, publicAddress, clustered, nativePort, tls }: NavigationOptions): Promise<void> {
+export async function navigationPlugin(http: FastifyInstance, { services, publicAddress, clustered, nativeEntry, tls }: NavigationOptions): Promise<void> {
   http.options(NAVIGATION_PATH, async (_request, reply) => allowCrossOrigin(reply).code(204).send());
   http.post(NAVIGATION_PATH, async (request, reply) => {
     allowCrossOrigin(reply);
@@ -39,7 +39,7 @@ export async function navigationPlugin(http: FastifyInstance, { services, public
       serverAddr =
         live.length > 0
           ? live.flatMap((node) => (node.nativeAddresses ?? []).map((addr) => ({ addr, protocol: node.nativeProtocol ?? NavigationProtocol.TCP, weight: 1 })))
-          : nativeAddresses(base, nativePort()).map((addr) => ({ addr, protocol: nativeProtocolOf(tls), weight: 1 }));
+          : nativeAddresses(base, nativeEntry()).map((addr) => ({ addr, protocol: nativeProtocolOf(tls), weight: 1 }));
     } else {
       serverAddr =
         live.length > 0
@@ -79,15 +79,29 @@ export function asksForNative(negotiate: string | string[] | undefined, platform
   return conn.split(',').some((p) => NATIVE_PROTOCOLS.includes(p.trim()));
 }
 
+/** Where a node's own ports are, for telling native clients where to connect. */
+export interface NativeEntry {
+  /** `--native-addresses`: given by the operator (a stream proxy in front, say); then nothing is derived. */
+  configured: readonly string[];
+  /** The HTTP port as bound. */
+  httpPort: number;
+  /** The native port as bound, when there is one. */
+  nativePort: number | undefined;
+}
+
 /**
  * Where a node reached at `base` takes native clients: its HTTP port, which tells RMTP from HTTP by
  * the first byte, and its native port. Two addresses, because the native SDK keeps retrying through
  * an outage only when it has more than one: with a single address it gives up at the first refused
- * reconnect (32061), as during a restart.
+ * reconnect (32061), as during a restart. The HTTP port is listed only when `base` reaches it
+ * directly: behind an HTTP proxy (another port in the public URL) it is the proxy's, which does not
+ * pass RMTP on.
  */
-export function nativeAddresses(base: URL, nativePort: number | undefined): string[] {
-  const httpPort = base.port || (base.protocol === 'https:' ? '443' : '80');
-  return [`${base.hostname}:${httpPort}`, ...(nativePort === undefined ? [] : [`${base.hostname}:${nativePort}`])];
+export function nativeAddresses(base: URL, entry: NativeEntry): string[] {
+  if (entry.configured.length > 0) return [...entry.configured];
+  const publicPort = Number(base.port || (base.protocol === 'https:' ? 443 : 80));
+  const ports = [...(publicPort === entry.httpPort ? [publicPort] : []), ...(entry.nativePort === undefined ? [] : [entry.nativePort])];
+  return ports.map((port) => `${base.hostname}:${port}`);
 }
 
 /** Browser pages on any origin may navigate; the gateway's safe-domain check decides who connects. */

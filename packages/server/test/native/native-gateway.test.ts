@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { ConnAckStatus, decodePayload, encodeNativeClientFrame, encodePayload, encodeClientFrame, type ServerFrame } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +116,15 @@ describe('native connections', () => {
     await pings(phone);
   });
 
+  it('notice a client that hangs up on the HTTP port at once: its session ends and the user goes offline', async () => {
+    const client = await nativeUser('n-hangup');
+    const before = server.gateway.size;
+    client.socket.end();
+    await expect.poll(() => server.gateway.size, { timeout: 2000 }).toBe(before - 1);
+    const online = await callServerApi(server.url, 'user/checkOnline', { userId: 'n-hangup' }, server.devApp);
+    expect(online.body.status).toBe('0');
+  });
+
   it('refuse a reconnecting desktop (reconnect-kick bit) while another desktop is online: 31023', async () => {
     await nativeUser('n-erin', { deviceId: 'pc-a' });
     const client = await native();
@@ -163,6 +173,8 @@ describe('native connections: bad input', () => {
       ['a wrong check byte', badCheck, server.port],
       ['a bad signature', Uint8Array.from([...connect, ...badSignature]), server.nativePort!],
       ['a frame over 256 KiB', oversized, server.nativePort!],
+      // Before it authenticates a client may send no frame larger than a CONNECT needs.
+      ['an 8 KiB frame before authenticating', frameHeadAnnouncing(8 * 1024), server.port],
     ];
     for (const [what, bytes, port] of cases) {
       const client = await native(port);
@@ -189,7 +201,9 @@ describe('native connections: bad input', () => {
   });
 
   it('closes 1,000 TCP connections that never send a byte at the deadline, and forgets them', async () => {
-    const baseline = server.gateway.size;
+    // Server and clients share this process: every socket of both sides is a file here.
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const baseline = openFiles();
     const silent = await Promise.all(
       Array.from({ length: 1000 }, (_, i) =>
         new Promise<Socket>((resolve) => {
@@ -201,7 +215,9 @@ describe('native connections: bad input', () => {
     try {
       await pings(witness);
       await Promise.all(silent.map((s) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())))));
-      await expect.poll(() => server.gateway.size, { timeout: 3000 }).toBe(baseline);
+      for (const s of silent) s.destroy();
+      // A little slack for files the rest of the process opens meanwhile (logs, the store).
+      await expect.poll(openFiles, { timeout: 3000 }).toBeLessThanOrEqual(baseline + 10);
       await pings(witness);
     } finally {
       for (const s of silent) s.destroy();
@@ -227,5 +243,27 @@ describe('native connections: bad input', () => {
     ws.sendBytes(encodeClientFrame({ type: 'PINGREQ' }));
     await ws.closed;
     expect(ws.closeCode).toBe(1002);
+  });
+});
+
+describe('native connections: the handshake budget', () => {
+  it('admits nothing a rate-limited connect carried: no session, no kick of the user', async () => {
+    const limited = await startTestServer({}, { gateway: { handshakesPerIpPerSecond: 1 } });
+    try {
+      const token = (userId: string) =>
+        callServerApi(limited.url, 'user/getToken', { userId }, limited.devApp).then((r) => String(r.body.token).replace(/@.*$/, '@'));
+      const first = await NativeRawClient.open(limited.port);
+      expect(await first.connect(limited.devApp.appKey, await token('budget'), { deviceId: 'pc-1' })).toMatchObject({ status: 0 });
+      // The budget holds two a second: use up the second, then the third is refused.
+      const spare = await NativeRawClient.open(limited.port);
+      await spare.connect(limited.devApp.appKey, await token('budget-other'), { deviceId: 'other' });
+      const refused = await NativeRawClient.open(limited.port);
+      expect(await refused.connect(limited.devApp.appKey, await token('budget'), { deviceId: 'pc-2' })).toMatchObject({ status: ConnAckStatus.SERVER_UNAVAILABLE });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(first.frames.filter((f) => f.type === 'DISCONNECT')).toEqual([]);
+      for (const c of [first, spare, refused]) c.close();
+    } finally {
+      await limited.stop();
+    }
   });
 });

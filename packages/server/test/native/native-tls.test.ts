@@ -71,6 +71,16 @@ describe('TLS on every port', () => {
     }
   });
 
+  it('refuses to start on a certificate and key that do not go together, naming the flags', async () => {
+    const other = selfSignedCertificate();
+    try {
+      await expect(startTestServer({ tlsCert: certificate.certFile, tlsKey: other.keyFile })).rejects.toThrow(/--tls-cert and --tls-key do not make a usable pair/);
+      await expect(startTestServer({ tlsCert: `${certificate.certFile}.missing`, tlsKey: other.keyFile })).rejects.toThrow(/--tls-cert .*ENOENT/);
+    } finally {
+      other.remove();
+    }
+  });
+
   it('sends native clients to TLS only (protocol 2)', async () => {
     const token = String((await callServerApi(server.url, 'user/getToken', { userId: 'tls-navi' }, server.devApp)).body.token);
     const answer = await https('/v2/navi.json', `token=${encodeURIComponent(token)}&platfrom=electron`, {

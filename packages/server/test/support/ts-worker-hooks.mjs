@@ -7,7 +7,6 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-
 // Every store a test opens starts threads that load the same few dozen files: transpiled once, they
 // are read back from here, which spares each thread loading the compiler, most of what running from
 // source adds to a thread's start.

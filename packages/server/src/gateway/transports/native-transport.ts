@@ -14,6 +14,11 @@ import type { FrameTransport, TransportEvents } from '../transport.js';
 
 /** How long a closed native connection may take to send what it still has before it is cut. */
 const CLOSE_GRACE_MS = 2000;
+/**
+ * The largest frame a client that has not authenticated may send: a CONNECT is well under a KiB, and
+ * a stranger should not make the server hold a frame's worth of memory per connection.
+ */
+const PRE_AUTH_MAX_FRAME_BYTES = 4096;
 
 /**
  * RMTP over TCP, the way RongCloud's native stack (Android, iOS, Electron) speaks it: the frames of
@@ -28,7 +33,13 @@ class NativeTransport implements FrameTransport {
   constructor(
     private readonly socket: Socket,
     readonly ip: string,
+    private readonly deframer: NativeDeframer,
+    private readonly maxFrameBytes: number,
   ) {}
+
+  opened(): void {
+    this.deframer.setMaxFrameBytes(this.maxFrameBytes);
+  }
 
   get bufferedAmount(): number {
     return this.socket.writableLength;
@@ -61,15 +72,18 @@ class NativeTransport implements FrameTransport {
  */
 export function acceptNativeConnection(socket: Socket, gateway: Gateway, logger: Logger, head?: Buffer): void {
   socket.setNoDelay(true);
-  const transport = new NativeTransport(socket, socket.remoteAddress ?? 'unknown');
+  const deframer = new NativeDeframer({ maxFrameBytes: PRE_AUTH_MAX_FRAME_BYTES });
+  const transport = new NativeTransport(socket, socket.remoteAddress ?? 'unknown', deframer, gateway.options.maxFrameBytes);
   const events = gateway.accept(transport);
-  const deframer = new NativeDeframer({ maxFrameBytes: gateway.options.maxFrameBytes });
   const onData = (chunk: Buffer): void => {
     if (!deliver(events, deframer, chunk, transport)) return;
     socket.off('data', onData);
     logger.info({ ip: transport.ip }, 'native connection closed: not a well-formed RMTP stream');
   };
   socket.on('data', onData);
+  // The HTTP port's server lets a peer half-close (for HTTP's sake), so a client that hangs up gives
+  // an 'end' and no 'close': end it here, or its session would outlive it until the keepalive sweep.
+  socket.once('end', () => socket.destroy());
   socket.on('close', () => events.closed());
   socket.on('error', () => socket.destroy());
   if (head && head.length > 0) onData(head);

@@ -37,7 +37,8 @@ export interface PortSharingOptions {
  * protocol 2) or HTTPS.
  */
 export function routeByFirstByte(routes: Routes, options: PortSharingOptions): (socket: Socket) => void {
-  const route = (socket: Socket): void => {
+  /** `secured`: the socket is already the inside of TLS, which is not wrapped again. */
+  const route = (socket: Socket, secured = false): void => {
     // Until a route takes the socket, nothing else would hear its errors.
     socket.on('error', () => socket.destroy());
     const timer = setTimeout(() => socket.destroy(), options.firstByteTimeoutMs);
@@ -52,7 +53,7 @@ export function routeByFirstByte(routes: Routes, options: PortSharingOptions): (
         socket.resume();
         return;
       }
-      if (first === TLS_HANDSHAKE && context) {
+      if (first === TLS_HANDSHAKE && context && !secured) {
         secure(socket, head, context);
         return;
       }
@@ -83,10 +84,10 @@ export function routeByFirstByte(routes: Routes, options: PortSharingOptions): (
     });
     tls.once('secure', () => {
       clearTimeout(timer);
-      route(tls);
+      route(tls, true);
     });
   };
-  return route;
+  return (socket) => route(socket);
 }
 
 /**
