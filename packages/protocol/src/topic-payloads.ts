@@ -49,7 +49,13 @@ export const TOPIC_PAYLOADS: Readonly<Partial<Record<Topic, TopicPayload>>> = {
   [Topic.delRelationBatch]: { request: 'RelationDelBatchReq' },
   [Topic.pullSe]: { request: 'SessionQryInput', response: 'SessionsOutput' },
 
+  [Topic.modifyMsg]: { request: 'MsgChangeReq', response: 'ModifyMsgResp' },
+  [Topic.updRTime]: { request: 'SessionMsgReadInput' },
+  [Topic.rrMsg]: { request: 'GrpReadReceiptMsg' },
+  [Topic.rrList]: { request: 'GrpReadReceiptMsg', response: 'GrpReadReceiptQryResp' },
+
   [Topic.delMsg]: { request: 'DeleteMsgInput' },
+  [Topic.cleanMsgBatch]: { request: 'CleanMsgBatchReq' },
   [Topic.cleanPMsg]: cleanHistory,
   [Topic.cleanGMsg]: cleanHistory,
   [Topic.cleanCMsg]: cleanHistory,

@@ -60,8 +60,12 @@ export const Topic = {
   qrySessionsUnread: 'qrySessionsUnread',
   delSessions: 'delSessions',
 
+  // C→S QUERY: editing a sent message.
+  modifyMsg: 'modifyMsg',
+
   // C→S QUERY: deleting messages and conversations.
   delMsg: 'delMsg',
+  cleanMsgBatch: 'cleanMsgBatch',
   cleanPMsg: 'cleanPMsg',
   cleanGMsg: 'cleanGMsg',
   cleanCMsg: 'cleanCMsg',

@@ -390,6 +390,51 @@ export interface CleanHisMsgInput {
   busChannel?: string;
 }
 
+export interface CleanMsgBatchReq {
+  input: CleanHisMsgInput[];
+}
+
+/** An edit: the new content of message `msgUID` in the conversation (`type`, `targetId`). */
+export interface MsgChangeReq {
+  fromUserId?: string;
+  targetId: string;
+  type: number;
+  msgUID: string;
+  msgTime?: number;
+  busChannel?: string;
+  content?: string;
+}
+
+export interface ModifyMsgResp {
+  /** When the edit took effect, ms. */
+  modifyTime?: number;
+  msg?: DownStreamMessage;
+}
+
+/** Group read receipts v2: the messages read (`rrMsg`), or the one whose readers are asked for (`rrList`). */
+export interface GrpReadReceiptMsg {
+  msgId: string[];
+  channelId?: string;
+}
+
+export interface GrpMsgReadUser {
+  readTime: number;
+  userId: string;
+}
+
+export interface GrpReadReceiptQryResp {
+  totalMemberNum: number;
+  list: GrpMsgReadUser[];
+}
+
+/** `updRTime`: the user read a conversation up to `msgTime`; `channelId` holds the target (sic). */
+export interface SessionMsgReadInput {
+  type: number;
+  msgTime: number;
+  channelId: string;
+  busChannel?: string;
+}
+
 /** The top-level messages a frame payload can hold, by schema name. */
 export interface PayloadTypes {
   UpStreamMessage: UpStreamMessage;
@@ -417,6 +462,12 @@ export interface PayloadTypes {
   ReportSDKInput: ReportSDKInput;
   DeleteMsgInput: DeleteMsgInput;
   CleanHisMsgInput: CleanHisMsgInput;
+  CleanMsgBatchReq: CleanMsgBatchReq;
+  MsgChangeReq: MsgChangeReq;
+  ModifyMsgResp: ModifyMsgResp;
+  GrpReadReceiptMsg: GrpReadReceiptMsg;
+  GrpReadReceiptQryResp: GrpReadReceiptQryResp;
+  SessionMsgReadInput: SessionMsgReadInput;
 }
 
 export type PayloadName = keyof PayloadTypes;

@@ -64,6 +64,12 @@ const payloadNameSet: Record<PayloadName, true> = {
   ReportSDKInput: true,
   DeleteMsgInput: true,
   CleanHisMsgInput: true,
+  CleanMsgBatchReq: true,
+  MsgChangeReq: true,
+  ModifyMsgResp: true,
+  GrpReadReceiptMsg: true,
+  GrpReadReceiptQryResp: true,
+  SessionMsgReadInput: true,
 };
 
 /** The top-level messages `encodePayload` and `decodePayload` handle. */

@@ -391,4 +391,47 @@ message CleanHisMsgInput {
   optional int32 conversationType = 3;
   optional string busChannel = 4;
 }
+
+message CleanMsgBatchReq {
+  repeated CleanHisMsgInput input = 1;
+}
+
+// The SDK's schema marks fromUserId and msgTime required, but the native stack leaves both out:
+// optional here, so the server reads what either sends.
+message MsgChangeReq {
+  optional string fromUserId = 1;
+  required string targetId = 2;
+  required ChannelType type = 3;
+  required string msgUID = 4;
+  optional int64 msgTime = 5;
+  optional string busChannel = 6;
+  optional string content = 7;
+}
+
+message ModifyMsgResp {
+  optional int64 modifyTime = 1;
+  optional DownStreamMessage msg = 2;
+}
+
+message GrpReadReceiptMsg {
+  repeated string msgId = 1;
+  optional string channelId = 2;
+}
+
+message GrpMsgReadUser {
+  required int64 readTime = 1;
+  required string userId = 2;
+}
+
+message GrpReadReceiptQryResp {
+  required int32 totalMemberNum = 1;
+  repeated GrpMsgReadUser list = 2;
+}
+
+message SessionMsgReadInput {
+  required ChannelType type = 1;
+  required int64 msgTime = 2;
+  required string channelId = 3;
+  optional string busChannel = 4;
+}
 `;

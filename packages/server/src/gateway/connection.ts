@@ -24,6 +24,8 @@ export class GatewayConnection implements ConnectionTimes {
   session: SessionEntry | undefined;
   /** Names the token key the session's token was verified with; set with `session`. */
   keyFingerprint: string | undefined;
+  /** The client's SDK version, when its handshake said. */
+  sdkVersion: string | undefined;
   keepAliveMs = 0;
   lastSeen: number;
   /** The id of the last PUBLISH this server sent on this connection. */

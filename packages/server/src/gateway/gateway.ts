@@ -19,6 +19,7 @@ import { handshakeFromConnectFrame, KEEPALIVE_BOUNDS_SECONDS, type Handshake } f
 import type { PublishHandler, QueryAnswer, QueryHandler } from './topics/topic-handler.js';
 import { connAckStatusFor, disconnectStatusFor } from './refusal-status.js';
 import type { FrameTransport, TransportEvents } from './transport.js';
+import { UnhandledTopics } from './unhandled-topics.js';
 
 export interface GatewayOptions {
   /** Credentials must arrive within this time after the connection opens. */
@@ -76,6 +77,7 @@ export class Gateway {
   private readonly unsubscribe: () => void;
   private readonly gauge: Gauge;
   private readonly connects: Counter<'result'>;
+  private readonly unhandled: UnhandledTopics;
   private accepting = true;
 
   constructor(
@@ -89,6 +91,7 @@ export class Gateway {
       labelNames: ['result'],
       registers: [deps.metrics],
     });
+    this.unhandled = new UnhandledTopics(deps.metrics, deps.logger, deps.now);
     this.unsubscribe = deps.bus.subscribe(this.onBusEvent);
     this.sweeper = setInterval(() => this.sweep(), options.sweepIntervalMs);
     this.sweeper.unref();
@@ -209,6 +212,7 @@ export class Gateway {
     connection.session = result.session;
     connection.keyFingerprint = result.keyFingerprint;
     connection.keepAliveMs = handshake.keepAliveSeconds * 1000;
+    connection.sdkVersion = handshake.sdkVersion;
     this.step(connection, { type: 'admitted' });
     // Admission may have read the app before a check of it that this connection came too late for.
     if (connection.state === 'open' && this.appChecks !== appChecksBefore) {
@@ -290,6 +294,7 @@ export class Gateway {
         const handler = this.deps.queries[frame.topic];
         const now = this.deps.now();
         let answer: QueryAnswer = { status: AckStatus.OPERATION_NOT_SUPPORTED };
+        if (!handler) this.unhandled.seen(frame.topic, connection.sdkVersion);
         if (handler) {
           try {
             answer = await handler(frame.payload, { session, now, flavor });
@@ -310,6 +315,7 @@ export class Gateway {
       }
       case 'PUBLISH': {
         const handler = this.deps.publishes[frame.topic];
+        if (!handler) this.unhandled.seen(frame.topic, connection.sdkVersion);
         // Status messages (typing and the like) come with qos 0 and expect no answer.
         if (!handler && frame.header.qos === 0) return;
         const answer = handler

@@ -7,10 +7,13 @@ export const DEFAULT_KEEPALIVE_SECONDS = 15;
 /** The keepalive intervals a CONNECT frame may ask for. */
 export const KEEPALIVE_BOUNDS_SECONDS = { min: 5, max: 300 };
 const MAX_DEVICE_ID_LENGTH = 128;
+const MAX_SDK_VERSION_LENGTH = 32;
 
 export interface Handshake {
   request: ConnectRequest;
   keepAliveSeconds: number;
+  /** The client's SDK version when it says (the Web SDK's `sdkVer`, the native CONNECT's will message). */
+  sdkVersion?: string;
 }
 
 /**
@@ -32,6 +35,7 @@ export function handshakeFromUrl(query: URLSearchParams, origin: string | undefi
       origin,
     },
     keepAliveSeconds: DEFAULT_KEEPALIVE_SECONDS,
+    sdkVersion: query.get('sdkVer')?.slice(0, MAX_SDK_VERSION_LENGTH),
   };
 }
 
@@ -51,6 +55,8 @@ export function handshakeFromConnectFrame(
       origin,
     },
     keepAliveSeconds: Math.min(bounds.max, Math.max(bounds.min, frame.keepAliveSeconds || DEFAULT_KEEPALIVE_SECONDS)),
+    // Only the native CONNECT names its SDK version (in its will message).
+    sdkVersion: 'sdkVersion' in frame && typeof frame.sdkVersion === 'string' ? frame.sdkVersion.slice(0, MAX_SDK_VERSION_LENGTH) : undefined,
   };
 }
 
