@@ -26,6 +26,18 @@ export type DropReason =
   /** The session's token was made with a key the app's current secret no longer derives. */
   | 'app-secret-rotated';
 
+/** What a live (never stored) message carries across nodes. */
+export interface LiveMessage {
+  senderId: string;
+  conversationType: number;
+  /** The group, or for a private message the recipient. */
+  targetId: string;
+  objectName: string;
+  content: string;
+  sentTime: number;
+  flags: number;
+}
+
 /** A user's inbox grew to `cursor`: their online devices should pull. */
 export interface InboxNotice {
   userId: string;
@@ -37,6 +49,16 @@ export type BusEvent =
   | { kind: 'drop-session'; sessionId: string; reason: DropReason }
   /** `exceptSessionId`: the device that sent the message already has it. */
   | { kind: 'inbox'; appKey: string; notices: InboxNotice[]; exceptSessionId?: string }
+  /**
+   * Something other than the inbox changed for these users (an edit, read state): their online
+   * devices get an `s_cmd` of `notifyType` (NotifyType in @parley/protocol) and fetch what it names.
+   */
+  | { kind: 'command'; appKey: string; userIds: string[]; notifyType: number; time: number; exceptSessionId?: string }
+  /**
+   * A message that is not stored (typing and other status messages): the users' online devices
+   * get it as `s_msg` (a DownStreamMessage, encoded for each device by the gateway), or never.
+   */
+  | { kind: 'live-message'; appKey: string; userIds: string[]; message: LiveMessage; exceptSessionId?: string }
   /** The app's record changed (state, secret or settings): nodes re-read it and end the sessions it no longer admits. */
   | { kind: 'app-changed'; appKey: string }
   /**

@@ -1,4 +1,5 @@
 import { ConversationType, downStreamStatusOf, MessageDirection, type DownStreamMessage } from '@parley/protocol';
+import type { LiveMessage } from '../bus/bus.js';
 import type { StoredMessage } from '../store/store.js';
 import type { Flavor } from './transport.js';
 
@@ -25,6 +26,25 @@ export function toDownStream(message: StoredMessage, viewer: string, flavor: Fla
     direction: sentByViewer ? MessageDirection.SEND : flavor === 'native' ? undefined : MessageDirection.RECEIVE,
     // Lets the sender's own devices match a synced copy to a send still waiting for its ack.
     clientUniqueId: sentByViewer ? message.clientUniqueId : undefined,
+    toUserIds: [],
+  };
+}
+
+/**
+ * A live message (never stored: typing and other status messages) as a recipient gets it in an
+ * `s_msg`: it has no UID, and it is always someone else's.
+ */
+export function liveDownStream(message: LiveMessage, flavor: Flavor): DownStreamMessage {
+  const isGroup = message.conversationType === ConversationType.GROUP;
+  return {
+    fromUserId: message.senderId,
+    type: message.conversationType,
+    groupId: isGroup ? message.targetId : undefined,
+    classname: message.objectName,
+    content: message.content,
+    dataTime: message.sentTime,
+    status: downStreamStatusOf(message.flags),
+    direction: flavor === 'native' ? undefined : MessageDirection.RECEIVE,
     toUserIds: [],
   };
 }

@@ -16,6 +16,7 @@ import type { AppVerdict, SessionService } from '../core/sessions/session-servic
 import { GatewayConnection, type BoundedFrame } from './connection.js';
 import { isOverdue, transition, type ConnectionEffect, type ConnectionEvent, type Credentials } from './connection-machine.js';
 import { handshakeFromConnectFrame, KEEPALIVE_BOUNDS_SECONDS, type Handshake } from './handshake.js';
+import { liveDownStream } from './down-stream.js';
 import type { PublishHandler, QueryAnswer, QueryHandler } from './topics/topic-handler.js';
 import { connAckStatusFor, disconnectStatusFor } from './refusal-status.js';
 import type { FrameTransport, TransportEvents } from './transport.js';
@@ -351,6 +352,21 @@ export class Gateway {
           }
         }
         return;
+      case 'command':
+        for (const userId of event.userIds) {
+          for (const connection of this.localConnectionsOf(event.appKey, userId)) {
+            if (connection.session?.sessionId !== event.exceptSessionId) this.push(connection, Topic.s_cmd, encodePayload('NotifyMsg', { type: event.notifyType, time: event.time }));
+          }
+        }
+        return;
+      case 'live-message':
+        for (const userId of event.userIds) {
+          for (const connection of this.localConnectionsOf(event.appKey, userId)) {
+            if (connection.session?.sessionId === event.exceptSessionId) continue;
+            this.push(connection, Topic.s_msg, encodePayload('DownStreamMessage', liveDownStream(event.message, connection.transport.flavor)));
+          }
+        }
+        return;
       case 'app-changed':
         void this.appChanged(event.appKey).catch((err: unknown) => this.deps.logger.warn({ err, appKey: event.appKey }, 'could not re-check the sessions of a changed app'));
         return;
@@ -412,14 +428,19 @@ export class Gateway {
       return;
     }
     connection.awaitingPull = true;
+    this.push(connection, Topic.s_ntf, encodePayload('NotifyMsg', { type: NotifyType.PULL_MESSAGES, time: cursor }));
+  }
+
+  /** A server PUBLISH (qos 0: nothing answers it) to the connection's user. */
+  private push(connection: GatewayConnection, topic: string, payload: Uint8Array): void {
     connection.lastPushId = nextMessageId(connection.lastPushId);
     connection.send({
       type: 'PUBLISH',
-      topic: Topic.s_ntf,
+      topic,
       targetId: connection.session?.userId ?? '',
       messageId: connection.lastPushId,
       date: splitTimestamp(this.deps.now()).date,
-      payload: encodePayload('NotifyMsg', { type: NotifyType.PULL_MESSAGES, time: cursor }),
+      payload,
     });
   }
 

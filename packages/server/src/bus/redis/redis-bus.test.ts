@@ -239,6 +239,8 @@ describe('redis bus', () => {
       '{"kind":"drop-session","reason":"kicked"}',
       '{"kind":"drop-session","sessionId":"s3","reason":"bored"}',
       '{"kind":"app-changed"}',
+      '{"kind":"command","appKey":"a","userIds":["u"],"notifyType":"12","time":1}',
+      '{"kind":"live-message","appKey":"a","userIds":["u"],"message":{"senderId":"s"}}',
     ];
     for (const junk of junks) await raw.publish(`${keyPrefix}events`, junk);
     const inbox: BusEvent = { kind: 'inbox', appKey: 'a', notices: [{ userId: 'u', cursor: 7 }], exceptSessionId: 's1' };
@@ -247,6 +249,13 @@ describe('redis bus', () => {
       { kind: 'drop-session', sessionId: 's2', reason: 'kicked' },
       { kind: 'drop-user', appKey: 'a', userId: 'u', reason: 'app-secret-rotated' },
       { kind: 'app-changed', appKey: 'a' },
+      { kind: 'command', appKey: 'a', userIds: ['u', 'v'], notifyType: 12, time: 99, exceptSessionId: 's1' },
+      {
+        kind: 'live-message',
+        appKey: 'a',
+        userIds: ['u'],
+        message: { senderId: 's', conversationType: 1, targetId: 'u', objectName: 'RC:TypSts', content: '{}', sentTime: 5, flags: 0 },
+      },
     ];
     for (const event of valid) await bus.publish(event);
     await eventually(() => expect(seen).toEqual(valid));

@@ -448,6 +448,22 @@ function parseEvent(message: string): BusEvent | undefined {
       return isString('sessionId') && isDropReason(event.reason) ? (event as BusEvent) : undefined;
     case 'app-changed':
       return isString('appKey') ? (event as BusEvent) : undefined;
+    case 'command':
+      return isString('appKey') && isStringList(event.userIds) && typeof event.notifyType === 'number' && typeof event.time === 'number' && optionalString(event.exceptSessionId)
+        ? (event as BusEvent)
+        : undefined;
+    case 'live-message': {
+      const m = event.message as Record<string, unknown> | null;
+      const wellFormed =
+        isString('appKey') &&
+        isStringList(event.userIds) &&
+        optionalString(event.exceptSessionId) &&
+        typeof m === 'object' &&
+        m !== null &&
+        ['senderId', 'targetId', 'objectName', 'content'].every((f) => typeof m[f] === 'string') &&
+        ['conversationType', 'sentTime', 'flags'].every((f) => typeof m[f] === 'number');
+      return wellFormed ? (event as BusEvent) : undefined;
+    }
     case 'inbox': {
       const notices = event.notices;
       const wellFormed =
@@ -460,6 +476,14 @@ function parseEvent(message: string): BusEvent | undefined {
     default:
       return undefined;
   }
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function optionalString(value: unknown): boolean {
+  return value === undefined || typeof value === 'string';
 }
 
 /** Runs a pipeline or transaction; ioredis reports a failed command in its reply list, not by rejecting. */
