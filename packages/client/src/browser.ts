@@ -29,7 +29,8 @@ export class IMClient extends IMClientBase {
 }
 
 export { IMError } from './client.js';
-export type { ConnectCallback, Conversation, MessageListener, StatusListener } from './client.js';
+export type { ConnectCallback, Conversation, MessageListener, ReadReceiptListener, StatusListener, TypingStatusListener } from './client.js';
 export { ConnectionErrorCode, ConnectionStatus, ConversationType, DatabaseOpenStatus } from './enums.js';
 export type { Message, MessageContent } from './messaging/message.js';
+export type { MessageReaders, ReadReceipt, TypingStatus } from './messaging/read-state.js';
 export type { InitOptions } from './options.js';

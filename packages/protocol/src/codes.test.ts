@@ -8,7 +8,7 @@ import {
 } from './codes.js';
 import { PAYLOAD_NAMES } from './proto/payload.js';
 import { TOPIC_PAYLOADS } from './topic-payloads.js';
-import { HISTORY_TOPIC_CONVERSATION_TYPE, SEND_TOPIC_CONVERSATION_TYPE, Topic, historyTopicFor, sendTopicFor } from './topics.js';
+import { CLEAN_TOPIC_CONVERSATION_TYPE, HISTORY_TOPIC_CONVERSATION_TYPE, SEND_TOPIC_CONVERSATION_TYPE, Topic, cleanTopicFor, historyTopicFor, sendTopicFor } from './topics.js';
 
 describe('CONNACK status to client code', () => {
   it('maps the statuses the spec relies on', () => {
@@ -66,6 +66,12 @@ describe('topics', () => {
     expect(historyTopicFor(99)).toBeUndefined();
     for (const [topic, type] of Object.entries(SEND_TOPIC_CONVERSATION_TYPE)) expect(sendTopicFor(type)).toBe(topic);
     for (const [topic, type] of Object.entries(HISTORY_TOPIC_CONVERSATION_TYPE)) expect(historyTopicFor(type)).toBe(topic);
+  });
+
+  it('name the clear topic of a conversation type, the group one for an ultra group (the engine\'s Cp table)', () => {
+    expect([1, 3, 5, 6, 7, 8, 10].map(cleanTopicFor)).toEqual(['cleanPMsg', 'cleanGMsg', 'cleanCMsg', 'cleanSMsg', 'cleanMCMsg', 'cleanMPMsg', 'cleanGMsg']);
+    expect(cleanTopicFor(4)).toBeUndefined();
+    for (const [topic, type] of Object.entries(CLEAN_TOPIC_CONVERSATION_TYPE)) expect(cleanTopicFor(type)).toBe(topic);
   });
 
   it('map only to payloads the codec knows', () => {

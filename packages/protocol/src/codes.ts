@@ -132,6 +132,24 @@ export const AckStatus = {
   SERVER_UNKNOWN_ERROR: 25104,
   /** Recalling someone else's message when only own messages may be recalled. */
   RECALL_NOT_ALLOWED: 25107,
+  /** A recall that cannot be done: no such message in that conversation, or past the recall window. */
+  RECALL_FAILED: 25101,
+  /** An edit past the recall window; the SDK's name is MESSAGE_OVER_MODIFY_TIME_FAIL. */
+  MODIFY_TIME_OVER: 20114,
+  /** An edit of someone else's message, of a message that is gone, or of a type that cannot be edited. */
+  MODIFY_UNSUPPORTED: 20116,
+  /** An expansion over its limits (keys per update or message, key or value length); the SDK's EXPANSION_LIMIT_EXCEET. */
+  EXPANSION_LIMIT_EXCEEDED: 34010,
+  /** An expansion key or value of the wrong shape; the SDK's INVALID_PARAMETER_MESSAGE_EXPANSION. */
+  EXPANSION_INVALID: 34220,
+  /** An expansion update naming a message that is not there (in that conversation). */
+  EXPANSION_MESSAGE_MISSING: 22201,
+  /** An expansion update of a message sent without `canIncludeExpansion`. */
+  EXPANSION_NOT_ALLOWED: 22202,
+  /** A message UID that names no message the caller may act on; the SDK's name is RC_SERVER_PARAMETER_MESSAGEUID_INVALID. */
+  MESSAGE_UID_INVALID: 26009,
+  /** Asking who read someone else's message; the SDK's name (receipts v5) is SERVICE_RRSV5_MESSAGE_SENDER_MISMATCH. */
+  NOT_MESSAGE_SENDER: 26320,
   /** Bad request parameters; the SDK's name is RC_SERVER_PARAMETER_INVALID. */
   PARAMETER_INVALID: 26010,
 } as const;
@@ -139,6 +157,12 @@ export type AckStatus = (typeof AckStatus)[keyof typeof AckStatus];
 
 /** The client-side limit on a message's JSON content, in bytes (the SDK checks it before sending). */
 export const MAX_MESSAGE_CONTENT_BYTES = 128 * 1024;
+
+/**
+ * The most users a directed group message names (`toUserIds`); the SDK refuses more before sending
+ * (34215), the server answers more with PARAMETER_INVALID.
+ */
+export const MAX_DIRECTED_USER_IDS = 300;
 
 /** Conversation types (the schema's `ChannelType`), with the Web SDK's names. */
 export const ConversationType = {

@@ -4,6 +4,7 @@ export {
   ConnectionErrorCode,
   ConversationType,
   DisconnectStatus,
+  MAX_DIRECTED_USER_IDS,
   MAX_MESSAGE_CONTENT_BYTES,
   MessageDirection,
   connAckStatusToClientCode,
@@ -14,14 +15,19 @@ export { NAVIGATION_PATH, NavigationProtocol, WEBSOCKET_PATH } from './navigatio
 export { joinToken, navigationHostsOf, splitToken, tokenForGateway, type TokenParts } from './token.js';
 export { USER_ID_MAX_LENGTH, USER_ID_PATTERN, USER_ID_PATTERN_SOURCE, USER_ID_RULE, isValidUserId } from './user-id.js';
 export {
+  CLEAN_TOPIC_CONVERSATION_TYPE,
   HISTORY_TOPIC_CONVERSATION_TYPE,
   NotifyType,
   SEND_TOPIC_CONVERSATION_TYPE,
+  STATUS_TOPIC_CONVERSATION_TYPE,
   Topic,
+  cleanTopicFor,
   historyTopicFor,
   sendTopicFor,
+  statusTopicFor,
 } from './topics.js';
 export { TOPIC_PAYLOADS, type TopicPayload } from './topic-payloads.js';
+export { CLEAR_EVERYTHING, MAX_CLEARED_CONVERSATIONS, MAX_DELETED_MESSAGES } from './message-deletion.js';
 
 export type * from './proto/messages.js';
 export {
@@ -50,3 +56,38 @@ export {
   type NativeClientFrame,
   type NativeServerFrame,
 } from './native/native-codec.js';
+export {
+  ChangeMessageType,
+  EXPANSION_TS_EPOCH,
+  EXT_STATUS_MODIFIED,
+  ExpansionLimit,
+  MODIFY_TYPE_EDIT,
+  checkExpansionKeys,
+  checkExpansionValues,
+  expansionValuesOf,
+  mergeExpansion,
+  modifyConvertExt,
+  parseExpansionMap,
+  parseExpansionUpdate,
+  parseRecallCommand,
+  parseSentExpansion,
+  recallNotificationContent,
+  STATE_ONLY_MESSAGE_TYPES,
+  type ExpansionMap,
+  type ExpansionUpdate,
+  type Recall,
+  type RecallCommand,
+} from './message-changes.js';
+export { parseJsonObject } from './json-object.js';
+export {
+  RECALL_LOWERS_UNREAD,
+  ReadStateMessageType,
+  mentionTargetsOf,
+  parseGroupReadCount,
+  parseReadReceipt,
+  parseReadStatusSync,
+  parseTypingStatus,
+  type GroupReadCount,
+  type ReadReceipt,
+  type TypingStatus,
+} from './read-state.js';

@@ -94,6 +94,12 @@ export const SEND_TOPIC_CONVERSATION_TYPE: Readonly<Record<string, ConversationT
   [Topic.ugMsg]: ConversationType.ULTRA_GROUP,
 };
 
+/** The topic the SDK sends a status message (typing and the like) of each conversation type on. */
+export const STATUS_TOPIC_CONVERSATION_TYPE: Readonly<Record<string, ConversationType>> = {
+  [Topic.ppMsgS]: ConversationType.PRIVATE,
+  [Topic.pgMsgS]: ConversationType.GROUP,
+};
+
 /** The history query topic the SDK uses for each conversation type. */
 export const HISTORY_TOPIC_CONVERSATION_TYPE: Readonly<Record<string, ConversationType>> = {
   [Topic.qryPMsg]: ConversationType.PRIVATE,
@@ -106,19 +112,44 @@ export const HISTORY_TOPIC_CONVERSATION_TYPE: Readonly<Record<string, Conversati
   [Topic.qryUgMsg]: ConversationType.ULTRA_GROUP,
 };
 
+/**
+ * The topic that clears each conversation type's remote history (the engine's `Cp` table). An ultra
+ * group is cleared on the group's topic and tells itself apart by `CleanHisMsgInput.conversationType`.
+ */
+export const CLEAN_TOPIC_CONVERSATION_TYPE: Readonly<Record<string, ConversationType>> = {
+  [Topic.cleanPMsg]: ConversationType.PRIVATE,
+  [Topic.cleanGMsg]: ConversationType.GROUP,
+  [Topic.cleanCMsg]: ConversationType.CUSTOMER_SERVICE,
+  [Topic.cleanSMsg]: ConversationType.SYSTEM,
+  [Topic.cleanMCMsg]: ConversationType.APP_PUBLIC_SERVICE,
+  [Topic.cleanMPMsg]: ConversationType.PUBLIC_SERVICE,
+};
+
 const topicsByType = (table: Readonly<Record<string, ConversationType>>): ReadonlyMap<number, string> =>
   new Map(Object.entries(table).map(([topic, type]) => [type, topic]));
 const sendTopics = topicsByType(SEND_TOPIC_CONVERSATION_TYPE);
+const statusTopics = topicsByType(STATUS_TOPIC_CONVERSATION_TYPE);
 const historyTopics = topicsByType(HISTORY_TOPIC_CONVERSATION_TYPE);
+const cleanTopics = topicsByType(CLEAN_TOPIC_CONVERSATION_TYPE);
 
 /** The topic a message of this conversation type is sent on; undefined for a type the SDK cannot send. */
 export function sendTopicFor(type: number): string | undefined {
   return sendTopics.get(type);
 }
 
+/** The topic a status message of this conversation type is sent on; undefined for a type without one. */
+export function statusTopicFor(type: number): string | undefined {
+  return statusTopics.get(type);
+}
+
 /** The topic that asks for a page of this conversation type's history; undefined for a type without one. */
 export function historyTopicFor(type: number): string | undefined {
   return historyTopics.get(type);
+}
+
+/** The topic that clears this conversation type's remote history; undefined for a type without one. */
+export function cleanTopicFor(type: number): string | undefined {
+  return type === ConversationType.ULTRA_GROUP ? Topic.cleanGMsg : cleanTopics.get(type);
 }
 
 /** `NotifyMsg.type` values and what the SDK does on receiving them. */

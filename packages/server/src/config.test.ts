@@ -55,6 +55,15 @@ describe('settings for a server others reach', () => {
     expect(() => resolveConfig({ 'max-connections-per-ip': '0' }, {})).toThrow(/--max-connections-per-ip/);
   });
 
+  it('takes a recall window of whole minutes, at least one, as navigation advertises it', () => {
+    expect(resolveConfig({}, {}).recallWindow).toBe(24 * 3_600_000);
+    expect(resolveConfig({ 'recall-window': '2m' }, {}).recallWindow).toBe(120_000);
+    expect(resolveConfig({ 'recall-window': '120s' }, {}).recallWindow).toBe(120_000);
+    expect(resolveConfig({}, { PARLEY_RECALL_WINDOW: '7d' }).recallWindow).toBe(7 * 86_400_000);
+    expect(resolveConfig({ 'recall-window': '5' }, {}).recallWindow).toBe(300_000);
+    for (const refused of ['0', '0m', '30s', '90s', '1.5m', 'soon']) expect(() => resolveConfig({ 'recall-window': refused }, {})).toThrow(/--recall-window/);
+  });
+
   it('counts a server behind a proxy as reachable by others: demo off by default, warnings on', () => {
     expect(resolveConfig({ 'trust-proxy': '127.0.0.1' }, {}).demo).toBe(false);
     expect(resolveConfig({ 'public-url': 'https://chat.example.com' }, {}).demo).toBe(false);

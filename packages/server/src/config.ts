@@ -43,6 +43,8 @@ export interface ServerConfig {
   retentionDays: number;
   /** Messages per second one user may send from clients (a burst of twice that). */
   userSendRate: number;
+  /** How long after sending a message its sender may recall or edit it, ms (`--recall-window`, as RongCloud's console setting). */
+  recallWindow: number;
   /** WebSocket handshakes per second allowed from one IP address (a burst of twice that). */
   handshakeRate: number;
   /** Open TCP connections (HTTP and gateway) this node holds at most; past it new ones are closed at once. */
@@ -77,6 +79,7 @@ const envTwins = {
   'log-level': 'PARLEY_LOG_LEVEL',
   'retention-days': 'PARLEY_RETENTION_DAYS',
   'user-send-rate': 'PARLEY_USER_SEND_RATE',
+  'recall-window': 'PARLEY_RECALL_WINDOW',
   'handshake-rate': 'PARLEY_HANDSHAKE_RATE',
   'max-connections': 'PARLEY_MAX_CONNECTIONS',
   'max-connections-per-ip': 'PARLEY_MAX_CONNECTIONS_PER_IP',
@@ -99,6 +102,8 @@ const list = z
   .string()
   .optional()
   .transform((s) => (s ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+
+const DURATION_UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 const schema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -126,6 +131,15 @@ const schema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   retentionDays: z.coerce.number().min(1).max(3650).default(7),
   userSendRate: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  // A number and a unit (s, m, h, d); a bare number is minutes, as RongCloud's console counts.
+  // Whole minutes, at least one: navigation tells the SDKs the window in minutes (msgModifyMinute),
+  // and the native stack refuses edits by it on its own, so the two must agree.
+  recallWindow: z
+    .string()
+    .default('24h')
+    .refine((v) => /^\d{1,7}[smhd]?$/.test(v), 'must be a duration such as 2m, 24h or 7d')
+    .transform((v) => Number(v.replace(/[smhd]$/, '')) * DURATION_UNIT_MS[/[smhd]$/.test(v) ? (v.at(-1) as keyof typeof DURATION_UNIT_MS) : 'm'])
+    .refine((ms) => ms >= 60_000 && ms % 60_000 === 0, 'must be whole minutes, at least 1m (navigation advertises it in minutes)'),
   handshakeRate: z.coerce.number().int().min(1).max(1_000_000).default(200),
   // Generous enough for the 100,000-connection bar on one node that may hold that many files.
   maxConnections: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
@@ -157,6 +171,7 @@ export function resolveConfig(values: ConfigValues, env: NodeJS.ProcessEnv = pro
     logLevel: pick('log-level'),
     retentionDays: pick('retention-days'),
     userSendRate: pick('user-send-rate'),
+    recallWindow: pick('recall-window'),
     handshakeRate: pick('handshake-rate'),
     maxConnections: pick('max-connections'),
     maxConnectionsPerIp: pick('max-connections-per-ip'),

@@ -13,7 +13,11 @@ import { AppService } from './core/apps/app-service.js';
 import { AppWatcher } from './core/apps/app-watcher.js';
 import { ensureDevApp } from './core/apps/dev-app.js';
 import { GroupService } from './core/groups/group-service.js';
+import { GroupReceiptService } from './core/messaging/group-receipts.js';
+import { MessageChanges } from './core/messaging/message-changes.js';
+import { MessageDeletion } from './core/messaging/message-deletion.js';
 import { MessageService } from './core/messaging/message-service.js';
+import { ReadStateService } from './core/messaging/read-state.js';
 import { startRetention } from './core/messaging/retention.js';
 import { SessionService } from './core/sessions/session-service.js';
 import { UserService } from './core/users/user-service.js';
@@ -75,8 +79,12 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const now = Date.now;
   const apps = new AppService(store, now, bus);
   const users = new UserService(store, bus, now);
-  const messages = new MessageService(store, bus, now, { sendsPerUserPerSecond: config.userSendRate });
-  const services: Services = { store, bus, apps, users, groups: new GroupService(store, now), messages, now };
+  const readState = new ReadStateService(store, bus, now);
+  const messages = new MessageService(store, bus, now, { sendsPerUserPerSecond: config.userSendRate }, readState);
+  const receipts = new GroupReceiptService(store, messages, now);
+  const changes = new MessageChanges(store, bus, messages, now, { recallWindowMs: config.recallWindow, sendsPerUserPerSecond: config.userSendRate });
+  const deletion = new MessageDeletion(store, now, readState);
+  const services: Services = { store, bus, apps, users, groups: new GroupService(store, now), messages, changes, deletion, now };
   const createdDevApp = await ensureDevApp(apps, store, config.dataDir);
 
   const metrics = createMetricsRegistry();
@@ -109,7 +117,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
       bus,
       logger,
       metrics,
-      ...topicTable({ messages, metrics }),
+      ...topicTable({ messages, deletion, changes, readState, receipts, metrics }),
       now,
     },
     { ...defaultGatewayOptions, handshakesPerIpPerSecond: config.handshakeRate, ...options.gateway },

@@ -1,6 +1,8 @@
 import type { Bus } from './bus/bus.js';
 import type { AppService } from './core/apps/app-service.js';
 import type { GroupService } from './core/groups/group-service.js';
+import type { MessageChanges } from './core/messaging/message-changes.js';
+import type { MessageDeletion } from './core/messaging/message-deletion.js';
 import type { MessageService } from './core/messaging/message-service.js';
 import type { UserService } from './core/users/user-service.js';
 import type { Store } from './store/store.js';
@@ -13,5 +15,7 @@ export interface Services {
   users: UserService;
   groups: GroupService;
   messages: MessageService;
+  deletion: MessageDeletion;
+  changes: MessageChanges;
   now: () => number;
 }

@@ -1,4 +1,5 @@
 import { decodePayload, encodePayload } from '@parley/protocol';
+import { NOTICE_REPEAT_AFTER_MS } from '../src/gateway/gateway.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from './support/raw-client.js';
 import { callServerApi } from './support/server-api-client.js';
@@ -59,5 +60,27 @@ describe('gateway inbox notices', () => {
     const third = await pull(bob, second.cursor, 3);
     expect(second.count + third.count).toBe(2);
     bob.close();
+  });
+
+  it('sends a notice again when the client passes over it, naming the newest cursor, until it pulls', async () => {
+    const carol = await connect('n-carol');
+    const sendToCarol = (tag: string) =>
+      callServerApi(server.url, 'message/private/publish', { fromUserId: 'n-sender', toUserId: 'n-carol', objectName: 'RC:TxtMsg', content: JSON.stringify({ content: tag }) }, server.devApp);
+    await sendToCarol('x');
+    await expect.poll(() => notices(carol).length).toBe(1);
+    await sendToCarol('y');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(notices(carol)).toHaveLength(1);
+    // Not pulled: the notice comes again, for everything since.
+    await expect.poll(() => notices(carol).length, { timeout: NOTICE_REPEAT_AFTER_MS + 3000 }).toBe(2);
+    const [first, second] = notices(carol).map((f) => (f.type === 'PUBLISH' ? decodePayload('NotifyMsg', f.payload).time : 0));
+    expect(second).toBeGreaterThan(first!);
+    carol.send({ type: 'QUERY', topic: 'pullMsg', targetId: 'n-carol', messageId: 1, payload: encodePayload('SyncRequestMsg', { syncTime: 0, ispolling: false }) });
+    await carol.nextFrame((f) => f.type === 'QUERYACK' && f.messageId === 1);
+    // Pulled: no more repeats.
+    const after = notices(carol).length;
+    await new Promise((r) => setTimeout(r, NOTICE_REPEAT_AFTER_MS + 1200));
+    expect(notices(carol)).toHaveLength(after);
+    carol.close();
   });
 });

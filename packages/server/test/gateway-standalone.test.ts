@@ -113,7 +113,7 @@ async function connected(userId: string, options: { of?: AppRecord; platform?: '
 const query = (client: RawClient, messageId: number) =>
   client.send({ type: 'QUERY', topic: Topic.qryPMsg, targetId: 'peer', messageId, payload: new Uint8Array(0) });
 const publish = (client: RawClient, messageId: number) =>
-  client.send({ type: 'PUBLISH', topic: Topic.ppMsgP, targetId: 'peer', messageId, payload: new Uint8Array(0) });
+  client.send({ type: 'PUBLISH', header: { qos: 1 }, topic: Topic.ppMsgP, targetId: 'peer', messageId, payload: new Uint8Array(0) });
 const ackOf = (client: RawClient, type: 'QUERYACK' | 'PUBACK', messageId: number) =>
   client.nextFrame((f) => f.type === type && f.messageId === messageId);
 const acks = (client: RawClient, type: ServerFrame['type']) => client.frames.filter((f) => f.type === type);

@@ -24,11 +24,16 @@ async function publish(client: RawClient, topic: string, targetId: string, paylo
 const text = (content: string, extra: object = {}) =>
   encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: JSON.stringify({ content }), ...extra });
 
+/** Members of a large group besides bad-alice: one more than a directed message may name. */
+const crowd = Array.from({ length: 301 }, (_, i) => `bad-crowd-${i}`);
+
 const inboxSize = async (userId: string) => (await server.services.messages.pull(server.devApp.appKey, userId, 0, 10_000, true)).entries.length;
 
 beforeAll(async () => {
   server = await startTestServer({ userSendRate: 20 });
   await callServerApi(server.url, 'user/getToken', { userId: 'bad-bob' }, server.devApp);
+  await callServerApi(server.url, 'group/create', { userId: ['bad-alice', 'bad-carol'], groupId: 'bad-team', groupName: 'T' }, server.devApp);
+  await callServerApi(server.url, 'group/create', { userId: ['bad-alice', ...crowd], groupId: 'bad-crowd', groupName: 'C' }, server.devApp);
   alice = await connect('bad-alice');
 });
 afterAll(async () => {
@@ -45,6 +50,15 @@ describe('sending: bad input', () => {
     ['a message to oneself', 'ppMsgP', 'bad-alice', text('hi'), 26010],
     ['a group that does not exist', 'pgMsgP', 'no-such-group', text('hi'), 22406],
     ['an unsupported topic', 'chatMsg', 'room', text('hi'), 20606],
+    ['a directed group message to a non-member', 'pgMsgP', 'bad-team', text('hi', { toUserIds: ['bad-bob'] }), 26010],
+    ['a directed group message to more than 300 members', 'pgMsgP', 'bad-crowd', text('hi', { toUserIds: crowd }), 26010],
+    ['a read time of a conversation the user does not have', 'updRTime', '', encodePayload('SessionMsgReadInput', { type: 1, msgTime: 1, channelId: 'bad-bob' }), 26010],
+    ['a read time of a group the user is not in', 'updRTime', '', encodePayload('SessionMsgReadInput', { type: 3, msgTime: 1, channelId: 'no-such-group' }), 22406],
+    ['a read count forged by a client', 'pgMsgP', 'bad-team', encodePayload('UpStreamMessage', { sessionId: 0, classname: 'RC:RRMsg', content: '{"msgId":"X","rrn":9,"tmn":9}' }), 26010],
+    ['a read-status sync without a time', 'ppMsgP', 'bad-bob', encodePayload('UpStreamMessage', { sessionId: 0, classname: 'RC:SRSMsg', content: '{}' }), 26010],
+    ['a garbled status message', 'ppMsgS', 'bad-bob', Uint8Array.of(0xff, 0x01, 0x02), 26010],
+    ['a status message to an unknown user', 'ppMsgS', 'nobody', encodePayload('UpStreamMessage', { sessionId: 0, classname: 'RC:TypSts', content: '{}' }), 26010],
+    ['a read time of a conversation type Parley does not keep', 'updRTime', '', encodePayload('SessionMsgReadInput', { type: 4, msgTime: 1, channelId: 'room' }), 26010],
   ])('%s → PUBACK %i, nothing stored', async (_name, topic, target, payload, status) => {
     const before = await inboxSize('bad-alice');
     const ack = await publish(alice, topic, target, payload, 1000 + Math.floor(Math.random() * 1000));

@@ -1,5 +1,7 @@
+import { decodePayload } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxEntry } from '../src/store/store.js';
+import { RawClient } from './support/raw-client.js';
 import { callServerApi, type Credentials } from './support/server-api-client.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 
@@ -254,5 +256,89 @@ describe('Server API: bad publish and group input → 1002, nothing stored', () 
 
   it('refuses to dismiss an unknown group', async () => {
     expectBadParameter(await call('group/dismiss', { userId: 'bd-alice', groupId: 'bd-nogroup' }), /no group bd-nogroup/);
+  });
+});
+
+/** An online device of `userId` that records the server's pushes. */
+async function online(userId: string): Promise<RawClient> {
+  const raw = await RawClient.open(server.url);
+  const token = String((await call('user/getToken', { userId })).body.token);
+  expect(await raw.connect(dev.appKey, token)).toMatchObject({ type: 'CONNACK', status: 0 });
+  return raw;
+}
+
+const liveMessages = (raw: RawClient) =>
+  raw.frames.flatMap((f) => (f.type === 'PUBLISH' && f.topic === 's_msg' ? [decodePayload('DownStreamMessage', f.payload)] : []));
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+describe('Server API: directed group messages (toUserId)', () => {
+  it('stores and delivers a directed group message only for the members it names', async () => {
+    await call('group/create', { userId: ['dm-alice', 'dm-bob', 'dm-carol'], groupId: 'dm-team', groupName: 'D' });
+    const sent = await call('message/group/publish', { fromUserId: 'dm-alice', toGroupId: 'dm-team', toUserId: 'dm-bob', objectName: 'RC:TxtMsg', content: text('psst') });
+    expect(sent.body).toEqual({ code: 200 });
+    expect((await inboxOf('dm-bob')).map((e) => [e.message.content, e.message.toUserIds])).toEqual([[text('psst'), ['dm-bob']]]);
+    expect(await inboxOf('dm-carol')).toEqual([]);
+    const history = await server.services.messages.history(dev.appKey, 'dm-carol', 3, 'dm-team', Date.now() + 1000, true, 10);
+    expect(history).toEqual({ ok: true, messages: [] });
+  });
+
+  it('refuses a directed message to a non-member, or to several groups, and stores nothing', async () => {
+    await call('group/create', { userId: ['dx-alice', 'dx-bob'], groupId: 'dx-team', groupName: 'X' });
+    await call('group/create', { userId: ['dx-alice', 'dx-bob'], groupId: 'dx-other', groupName: 'Y' });
+    await register('dx-outsider');
+    const outsider = await call('message/group/publish', { fromUserId: 'dx-alice', toGroupId: 'dx-team', toUserId: ['dx-bob', 'dx-outsider'], objectName: 'RC:TxtMsg', content: text('x') });
+    expect(outsider).toMatchObject({ status: 400, body: { code: 1002 } });
+    expect(String(outsider.body.errorMessage)).toContain('dx-outsider');
+    const twoGroups = await call('message/group/publish', { fromUserId: 'dx-alice', toGroupId: ['dx-team', 'dx-other'], toUserId: 'dx-bob', objectName: 'RC:TxtMsg', content: text('x') });
+    expect(twoGroups).toMatchObject({ status: 400, body: { code: 1002 } });
+    expect(await inboxOf('dx-bob')).toEqual([]);
+  });
+});
+
+describe('Server API: status messages', () => {
+  it('sends a private status message live to the recipients online, and stores nothing', async () => {
+    const bob = await online('sm-bob');
+    const alice = await online('sm-alice');
+    try {
+      const sent = await call('statusmessage/private/publish', { fromUserId: 'sm-alice', toUserId: 'sm-bob', objectName: 'RC:TypSts', content: JSON.stringify({ typingContentType: 'RC:TxtMsg' }), verifyBlacklist: '0', isCounted: '0' });
+      expect(sent.body).toEqual({ code: 200 });
+      await expect.poll(() => liveMessages(bob)).toEqual([expect.objectContaining({ fromUserId: 'sm-alice', type: 1, classname: 'RC:TypSts' })]);
+      await settle();
+      expect(liveMessages(alice)).toEqual([]);
+      expect(await inboxOf('sm-bob')).toEqual([]);
+      // isIncludeSender: the sender's own devices get it too.
+      expect((await call('statusmessage/private/publish', { fromUserId: 'sm-alice', toUserId: 'sm-bob', objectName: 'RC:TypSts', content: '{}', isIncludeSender: '1' })).body).toEqual({ code: 200 });
+      await expect.poll(() => liveMessages(alice)).toHaveLength(1);
+    } finally {
+      bob.close();
+      alice.close();
+    }
+  });
+
+  it('sends a group status message live to the other members online', async () => {
+    await call('group/create', { userId: ['sg-alice', 'sg-bob'], groupId: 'sg-team', groupName: 'S' });
+    const bob = await online('sg-bob');
+    try {
+      expect((await call('statusmessage/group/publish', { fromUserId: 'sg-alice', toGroupId: 'sg-team', objectName: 'RC:TypSts', content: '{}' })).body).toEqual({ code: 200 });
+      await expect.poll(() => liveMessages(bob)).toEqual([expect.objectContaining({ fromUserId: 'sg-alice', type: 3, groupId: 'sg-team' })]);
+      expect(await inboxOf('sg-bob')).toEqual([]);
+    } finally {
+      bob.close();
+    }
+  });
+
+  it('refuses bad status publishes with 1002', async () => {
+    await register('sb-alice', 'sb-bob');
+    const bad: Record<string, string>[] = [
+      { fromUserId: 'sb-alice', toUserId: 'sb-nobody', objectName: 'RC:TypSts', content: '{}' },
+      { fromUserId: 'sb-alice', toUserId: 'sb-alice', objectName: 'RC:TypSts', content: '{}' },
+      { fromUserId: 'sb-alice', toUserId: 'sb-bob', content: '{}' },
+      { fromUserId: 'sb-alice', toUserId: 'sb-bob', objectName: 'RC:TypSts', content: 'not json' },
+      { fromUserId: 'sb-alice', toUserId: 'sb-bob', objectName: 'RC:TypSts', content: '{}', isIncludeSender: '2' },
+    ];
+    for (const params of bad) {
+      expect(await call('statusmessage/private/publish', params)).toMatchObject({ status: 400, body: { code: 1002 } });
+    }
+    expect(await call('statusmessage/group/publish', { fromUserId: 'sb-alice', toGroupId: 'sb-none', objectName: 'RC:TypSts', content: '{}' })).toMatchObject({ status: 400, body: { code: 1002 } });
   });
 });

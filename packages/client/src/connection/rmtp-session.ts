@@ -80,6 +80,11 @@ export class RmtpSession {
     return { status: frame.status, messageUId: frame.messageUId, sentTime: frame.date * 1000 + frame.millis };
   }
 
+  /** A PUBLISH with qos 0, which nothing answers: status messages (typing), as the native stack sends them. */
+  publishUnanswered(topic: string, targetId: string, payload: Uint8Array): void {
+    this.send({ type: 'PUBLISH', header: { qos: 0 }, topic, targetId, messageId: this.ids.next(), payload });
+  }
+
   close(lastFrame?: FrameInput<ClientFrame>): void {
     if (this.closed) return;
     if (lastFrame) this.send(lastFrame);

@@ -15,6 +15,10 @@ export interface Message {
   /** 1 (SEND): sent by the current user, on any device; 2 (RECEIVE): received. */
   messageDirection: MessageDirection;
   status: LocalMessage['status'];
+  /** When its sender last edited it, ms; absent when never edited. */
+  modifiedTime?: number;
+  /** Its expansion, for a message sent expandable. */
+  expansion?: Record<string, string>;
 }
 
 export interface MessageContent {
@@ -34,5 +38,7 @@ export function toPublicMessage(m: LocalMessage): Message {
     content: m.content,
     messageDirection: m.direction,
     status: m.status,
+    ...(m.modifiedTime === undefined ? {} : { modifiedTime: m.modifiedTime }),
+    ...(m.expansion === undefined ? {} : { expansion: m.expansion }),
   };
 }

@@ -1,4 +1,4 @@
-import { ConversationType, MessageDirection, type DownStreamMessage } from '@parley/protocol';
+import { ConversationType, EXT_STATUS_MODIFIED, expansionValuesOf, MessageDirection, parseExpansionMap, type DownStreamMessage } from '@parley/protocol';
 import type { LocalMessage } from '../store/local-store.js';
 
 /** A message from the server (pull or history), filed the way the server and the official SDK agree. */
@@ -17,6 +17,16 @@ export function fromDownStream(m: DownStreamMessage, me: string): LocalMessage {
     sentTime: m.dataTime,
     direction: sent ? MessageDirection.SEND : MessageDirection.RECEIVE,
     status: sent ? 'sent' : 'received',
+    ...changedParts(m),
+  };
+}
+
+/** How the server marks a message changed after sending: its edit time, its expansion. */
+function changedParts(m: DownStreamMessage): Pick<LocalMessage, 'modifiedTime' | 'expansion'> {
+  const modify = (m.extStatus ?? 0) & EXT_STATUS_MODIFIED ? (parseContent(m.convertExt ?? '') as { modify?: { time?: unknown } } | undefined)?.modify : undefined;
+  return {
+    ...(typeof modify?.time === 'number' ? { modifiedTime: modify.time } : {}),
+    ...(m.extraContent ? { expansion: expansionValuesOf(parseExpansionMap(m.extraContent)) } : {}),
   };
 }
 

@@ -1,16 +1,23 @@
 /// <reference lib="dom" />
 // The tests' tsconfig has no DOM lib: this browser-only file names the lib it is written against.
-import { MessageDirection } from '@parley/protocol';
 import {
   LocalStoreClosedError,
   LocalStoreOpenError,
+  addsToUnread,
+  isRecalledUnread,
+  isRemoved,
   isStorableUserId,
+  readStateAfter,
   tokenDigest,
   type LocalConversation,
   type LocalMessage,
+  type LocalMessageUpdate,
   type LocalStoreFactory,
   type MetaStore,
   type NavigationCache,
+  type Removal,
+  type ConversationReadState,
+  type ServerUnread,
   type UserStore,
 } from './local-store.js';
 
@@ -99,6 +106,10 @@ const META_SCHEMA: Schema = [
 
 type MessageRecord = LocalMessage & { seq: number };
 
+function withoutSeq({ seq: _seq, ...message }: MessageRecord): LocalMessage {
+  return message;
+}
+
 interface ConversationRecord {
   conversationType: number;
   targetId: string;
@@ -106,9 +117,13 @@ interface ConversationRecord {
   /** The sentTime of the latest message. */
   updatedAt: number;
   unreadCount: number;
+  /** Absent from records stored before read state was kept: 0 then. */
+  lastReadTime?: number;
+  countedUpTo?: number;
 }
 
 const SYNC_CURSOR_KEY = 'syncCursor';
+const EDIT_CURSOR_KEY = 'editCursor';
 const NAVIGATION_KEY = 'navigation';
 
 class IndexedDbUserStore implements UserStore {
@@ -155,6 +170,53 @@ class IndexedDbUserStore implements UserStore {
     });
   }
 
+  async getMessage(messageUId: string): Promise<LocalMessage | undefined> {
+    return this.transaction([MESSAGES], 'readonly', async (tx) => {
+      const record = (await settle(tx.objectStore(MESSAGES).index('messageUId').get(messageUId))) as MessageRecord | undefined;
+      return record ? withoutSeq(record) : undefined;
+    });
+  }
+
+  async updateMessage(messageUId: string, update: LocalMessageUpdate): Promise<LocalMessage | undefined> {
+    if (messageUId === '') return undefined;
+    return this.transaction([MESSAGES, CONVERSATIONS], 'readwrite', async (tx) => {
+      const store = tx.objectStore(MESSAGES);
+      const record = (await settle(store.index('messageUId').get(messageUId))) as MessageRecord | undefined;
+      if (!record) return undefined;
+      const conversations = tx.objectStore(CONVERSATIONS);
+      const conversation = (await settle(conversations.get([record.conversationType, record.targetId]))) as ConversationRecord | undefined;
+      if (conversation && isRecalledUnread(record, update, readOf(conversation))) conversations.put({ ...conversation, unreadCount: conversation.unreadCount - 1 });
+      const updated = { ...record, ...update } satisfies MessageRecord;
+      store.put(updated);
+      return withoutSeq(updated);
+    });
+  }
+
+  async removeMessages(removal: Removal): Promise<void> {
+    await this.transaction([MESSAGES, CONVERSATIONS], 'readwrite', async (tx) => {
+      const store = tx.objectStore(MESSAGES);
+      const candidates =
+        'messageUIds' in removal
+          ? (await Promise.all(removal.messageUIds.map((uid) => settle(store.index('messageUId').getAll(uid))))).flat()
+          : await settle(store.index('conversationTime').getAll(conversationTimeRange(removal.conversationType, removal.targetId, 0)));
+      const doomed = (candidates as MessageRecord[]).filter((record) => isRemoved(record, removal));
+      const conversations = tx.objectStore(CONVERSATIONS);
+      const touched = new Map<string, ConversationRecord>();
+      for (const record of doomed) {
+        store.delete(record.seq);
+        const key = JSON.stringify([record.conversationType, record.targetId]);
+        const conversation = touched.get(key) ?? ((await settle(conversations.get([record.conversationType, record.targetId]))) as ConversationRecord | undefined);
+        if (!conversation) continue;
+        const read = readOf(conversation);
+        touched.set(key, { ...conversation, unreadCount: read.unreadCount - (addsToUnread(record, read) ? 1 : 0) });
+      }
+      for (const conversation of touched.values()) {
+        conversations.put(conversation);
+        await refreshLatest(tx, conversation.conversationType, conversation.targetId);
+      }
+    });
+  }
+
   async markFailed(clientId: string): Promise<void> {
     await this.transaction([MESSAGES], 'readwrite', async (tx) => {
       const store = tx.objectStore(MESSAGES);
@@ -189,16 +251,19 @@ class IndexedDbUserStore implements UserStore {
           targetId: record.targetId,
           latestMessage,
           updatedAt: record.updatedAt,
-          unreadCount: record.unreadCount,
+          ...readOf(record),
         }));
     });
   }
 
-  async clearUnread(conversationType: number, targetId: string): Promise<void> {
-    await this.transaction([CONVERSATIONS], 'readwrite', async (tx) => {
-      const store = tx.objectStore(CONVERSATIONS);
-      const record = (await settle(store.get([conversationType, targetId]))) as ConversationRecord | undefined;
-      if (record) store.put({ ...record, unreadCount: 0 } satisfies ConversationRecord);
+  async markRead(conversationType: number, targetId: string, readTime: number, server?: ServerUnread): Promise<void> {
+    await this.transaction([MESSAGES, CONVERSATIONS], 'readwrite', async (tx) => {
+      const conversations = tx.objectStore(CONVERSATIONS);
+      const record = (await settle(conversations.get([conversationType, targetId]))) as ConversationRecord | undefined;
+      if (!record) return;
+      const range = conversationTimeRange(conversationType, targetId, 0);
+      const stored = (await settle(tx.objectStore(MESSAGES).index('conversationTime').getAll(range))) as MessageRecord[];
+      conversations.put({ ...record, ...readStateAfter(readOf(record), readTime, server, stored) } satisfies ConversationRecord);
     });
   }
 
@@ -221,6 +286,20 @@ class IndexedDbUserStore implements UserStore {
       const store = tx.objectStore(STATE);
       const stored = ((await settle(store.get(SYNC_CURSOR_KEY))) as number | undefined) ?? 0;
       if (cursor > stored) store.put(cursor, SYNC_CURSOR_KEY);
+    });
+  }
+
+  async getEditCursor(): Promise<number | undefined> {
+    return this.transaction([STATE], 'readonly', async (tx) => {
+      return (await settle(tx.objectStore(STATE).get(EDIT_CURSOR_KEY))) as number | undefined;
+    });
+  }
+
+  async setEditCursor(cursor: number): Promise<void> {
+    await this.transaction([STATE], 'readwrite', async (tx) => {
+      const store = tx.objectStore(STATE);
+      const stored = (await settle(store.get(EDIT_CURSOR_KEY))) as number | undefined;
+      if (stored === undefined || cursor > stored) store.put(cursor, EDIT_CURSOR_KEY);
     });
   }
 
@@ -296,28 +375,35 @@ async function isSeen(store: IDBObjectStore, message: LocalMessage): Promise<boo
 
 /** The conversation after saving `message` as `seq`: an older message arriving late does not become the latest. */
 function withMessage(conversation: ConversationRecord | undefined, message: LocalMessage, seq: number): ConversationRecord {
-  const unread = message.direction === MessageDirection.RECEIVE ? 1 : 0;
   if (!conversation) {
     const { conversationType, targetId, sentTime } = message;
-    return { conversationType, targetId, latestSeq: seq, updatedAt: sentTime, unreadCount: unread };
+    const read = { lastReadTime: 0, countedUpTo: 0 };
+    return { conversationType, targetId, latestSeq: seq, updatedAt: sentTime, unreadCount: addsToUnread(message, read) ? 1 : 0, ...read };
   }
   const isLatest = message.sentTime >= conversation.updatedAt;
+  const read = readOf(conversation);
   return {
     ...conversation,
     latestSeq: isLatest ? seq : conversation.latestSeq,
     updatedAt: isLatest ? message.sentTime : conversation.updatedAt,
-    unreadCount: conversation.unreadCount + unread,
+    unreadCount: read.unreadCount + (addsToUnread(message, read) ? 1 : 0),
   };
 }
 
+function readOf(record: ConversationRecord): ConversationReadState {
+  return { unreadCount: record.unreadCount, lastReadTime: record.lastReadTime ?? 0, countedUpTo: record.countedUpTo ?? 0 };
+}
+
+/** Points the conversation at its newest message, or removes it when none is left. */
 async function refreshLatest(tx: IDBTransaction, conversationType: number, targetId: string): Promise<void> {
   const conversations = tx.objectStore(CONVERSATIONS);
   const conversation = (await settle(conversations.get([conversationType, targetId]))) as ConversationRecord | undefined;
   const range = conversationTimeRange(conversationType, targetId, 0);
   const cursor = tx.objectStore(MESSAGES).index('conversationTime').openCursor(range, 'prev');
   const [newest] = await collect<MessageRecord>(cursor, 1);
-  if (!conversation || !newest) return;
-  conversations.put({ ...conversation, latestSeq: newest.seq, updatedAt: newest.sentTime } satisfies ConversationRecord);
+  if (!conversation) return;
+  if (newest) conversations.put({ ...conversation, latestSeq: newest.seq, updatedAt: newest.sentTime } satisfies ConversationRecord);
+  else conversations.delete([conversationType, targetId]);
 }
 
 /** One conversation's entries of the conversationTime index with sentTime < before (0: all of them). */

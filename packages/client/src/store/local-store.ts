@@ -7,7 +7,7 @@
  * (memory-store.ts), the fallback when a database cannot open. All of them keep the same contract,
  * which store-contract.test.ts checks against each.
  */
-import { isValidUserId, type MessageDirection } from '@parley/protocol';
+import { ChangeMessageType, CLEAR_EVERYTHING, isValidUserId, MessageDirection } from '@parley/protocol';
 
 /**
  * - `sending`: outgoing, not yet acked by the server; part of the send queue.
@@ -35,7 +35,14 @@ export interface LocalMessage {
   /** SEND for the user's own messages, from this device or another of theirs. */
   direction: MessageDirection;
   status: LocalMessageStatus;
+  /** When its sender last edited it, ms. */
+  modifiedTime?: number;
+  /** Its expansion, for a message sent expandable. */
+  expansion?: Record<string, string>;
 }
+
+/** What a change made elsewhere (a recall, an edit, an expansion update) rewrites of a stored message. */
+export type LocalMessageUpdate = Partial<Pick<LocalMessage, 'objectName' | 'content' | 'modifiedTime' | 'expansion'>>;
 
 export interface LocalConversation {
   conversationType: number;
@@ -47,8 +54,22 @@ export interface LocalConversation {
   latestMessage: LocalMessage;
   /** The sentTime of latestMessage: the key the conversation list is ordered by. */
   updatedAt: number;
-  /** Received messages stored since the last clearUnread; own messages never count. */
+  /**
+   * Received messages sent after lastReadTime (and after countedUpTo), plus what the server last
+   * counted (markRead with `server`); own messages never count.
+   */
   unreadCount: number;
+  /** Messages sent up to this instant are read (markRead); 0 when never marked. */
+  lastReadTime: number;
+  /** The instant the server's last count accounted for: only messages sent after it add to that count. */
+  countedUpTo: number;
+}
+
+/** A conversation's unread as the server counts it (server-side unread). */
+export interface ServerUnread {
+  unreadCount: number;
+  /** The count accounts for the messages sent up to this instant. */
+  countedUpTo: number;
 }
 
 export interface NavigationCache {
@@ -64,7 +85,8 @@ export interface UserStore {
    * Adds the messages not seen before and returns those, in input order. A message has been seen
    * when its clientId is stored, or its messageUId (when not '') is. Duplicates within one call
    * count too: only the first is added. Each added message updates its conversation: latest
-   * message (see LocalConversation), and unread +1 when it is a received one.
+   * message (see LocalConversation), and unread +1 when it is a received one sent after the
+   * conversation's lastReadTime and countedUpTo.
    */
   saveMessages(messages: LocalMessage[]): Promise<LocalMessage[]>;
   /**
@@ -73,15 +95,38 @@ export interface UserStore {
    * is dropped so the message is kept once, under its clientId. Unknown clientIds are ignored.
    */
   markSent(clientId: string, messageUId: string, sentTime: number): Promise<void>;
+  /** The stored message with this UID. */
+  getMessage(messageUId: string): Promise<LocalMessage | undefined>;
+  /**
+   * Rewrites the stored message with this UID (as it then stands is returned); unknown UIDs are
+   * ignored. A message it recalls (turns into `RC:RcNtf`) no longer counts as unread (isRecalledUnread).
+   */
+  updateMessage(messageUId: string, update: LocalMessageUpdate): Promise<LocalMessage | undefined>;
   /** `sending` → `failed`; a message already sent stays sent. Unknown clientIds are ignored. */
   markFailed(clientId: string): Promise<void>;
+  /**
+   * Removes for good the messages the user deleted or cleared (see Removal). A conversation that
+   * loses its latest message shows the newest one left, or goes when none is left; a removed message
+   * that counted as unread no longer does.
+   */
+  removeMessages(removal: Removal): Promise<void>;
   /** Messages of one conversation with sentTime < before (0 = no bound), newest first, at most count. */
   getHistory(conversationType: number, targetId: string, before: number, count: number): Promise<LocalMessage[]>;
   /** Most recent first (by updatedAt). */
   getConversations(): Promise<LocalConversation[]>;
-  clearUnread(conversationType: number, targetId: string): Promise<void>;
+  /**
+   * Moves the conversation's read position forward to `readTime` (never back) and recounts its
+   * unread: the received messages stored with a later sentTime. With `server`, the server's count
+   * (which may cover messages this device never stored) stands for those sent up to its
+   * countedUpTo, and only stored ones sent after both count on top. Unknown conversations are ignored.
+   */
+  markRead(conversationType: number, targetId: string, readTime: number, server?: ServerUnread): Promise<void>;
   /** Outgoing messages still `sending`, in the order they were saved: the send queue that survives restarts. */
   pendingOutgoing(): Promise<LocalMessage[]>;
+  /** Where this device's edit feed stands (pullModifyMsg); undefined until first set. */
+  getEditCursor(): Promise<number | undefined>;
+  /** Never moves the edit cursor backwards. */
+  setEditCursor(cursor: number): Promise<void>;
   /** 0 when never synced. */
   getSyncCursor(): Promise<number>;
   /** Keeps the greater of the stored cursor and this one: the cursor never moves backwards. */
@@ -137,4 +182,46 @@ export async function tokenDigest(token: string): Promise<string | undefined> {
   if (!subtle) return undefined;
   const digest = await subtle.digest('SHA-256', new TextEncoder().encode(token));
   return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** A conversation's read state, as markRead leaves it. */
+export type ConversationReadState = Pick<LocalConversation, 'unreadCount' | 'lastReadTime' | 'countedUpTo'>;
+
+/** Whether a message stored now adds to its conversation's unread (see LocalConversation.unreadCount). */
+export function addsToUnread(message: Pick<LocalMessage, 'direction' | 'sentTime'>, read: Omit<ConversationReadState, 'unreadCount'>): boolean {
+  return message.direction === MessageDirection.RECEIVE && message.sentTime > Math.max(read.lastReadTime, read.countedUpTo);
+}
+
+/** Whether `update` recalls `message` (it becomes `RC:RcNtf`) while it counted as unread: the count then drops by one. */
+export function isRecalledUnread(message: Pick<LocalMessage, 'objectName' | 'direction' | 'sentTime'>, update: LocalMessageUpdate, read: Omit<ConversationReadState, 'unreadCount'>): boolean {
+  return update.objectName === ChangeMessageType.RECALL_NOTIFICATION && message.objectName !== ChangeMessageType.RECALL_NOTIFICATION && addsToUnread(message, read);
+}
+
+/**
+ * The read state markRead leaves (see UserStore.markRead), from the one before and the stored
+ * messages of the conversation. The SQLite backend says the same in SQL.
+ */
+export function readStateAfter(before: Omit<ConversationReadState, 'unreadCount'>, readTime: number, server: ServerUnread | undefined, stored: Iterable<Pick<LocalMessage, 'direction' | 'sentTime'>>): ConversationReadState {
+  const lastReadTime = Math.max(before.lastReadTime, readTime);
+  let unreadCount = server?.unreadCount ?? 0;
+  for (const message of stored) if (addsToUnread(message, { lastReadTime, countedUpTo: server?.countedUpTo ?? 0 })) unreadCount++;
+  return { unreadCount, lastReadTime, countedUpTo: Math.max(before.countedUpTo, server?.countedUpTo ?? 0) };
+}
+
+/**
+ * Messages the user deleted (by UID) or cleared (a conversation's, sent at or before `through`; 0:
+ * all of them). A clear leaves messages still being sent: they were never on the server, and their
+ * sends go on.
+ */
+export type Removal = { messageUIds: string[] } | { conversationType: number; targetId: string; through: number };
+
+/** Whether a removal takes this message. The SQLite backend says the same in SQL. */
+export function isRemoved(message: Pick<LocalMessage, 'messageUId' | 'conversationType' | 'targetId' | 'sentTime' | 'status'>, removal: Removal): boolean {
+  if ('messageUIds' in removal) return message.messageUId !== '' && removal.messageUIds.includes(message.messageUId);
+  return (
+    message.conversationType === removal.conversationType &&
+    message.targetId === removal.targetId &&
+    message.status !== 'sending' &&
+    (removal.through === CLEAR_EVERYTHING || message.sentTime <= removal.through)
+  );
 }

@@ -1,12 +1,18 @@
-import { MessageDirection } from '@parley/protocol';
 import {
+  addsToUnread,
+  isRecalledUnread,
+  isRemoved,
   LocalStoreClosedError,
+  readStateAfter,
   tokenDigest,
   type LocalConversation,
   type LocalMessage,
+  type LocalMessageUpdate,
   type LocalStoreFactory,
   type MetaStore,
   type NavigationCache,
+  type Removal,
+  type ServerUnread,
   type UserStore,
 } from './local-store.js';
 
@@ -40,6 +46,8 @@ interface ConversationState {
   readonly targetId: string;
   latest: StoredMessage;
   unreadCount: number;
+  lastReadTime: number;
+  countedUpTo: number;
 }
 
 class UserData {
@@ -48,6 +56,7 @@ class UserData {
   readonly byMessageUId = new Map<string, StoredMessage>();
   readonly conversations = new Map<string, ConversationState>();
   syncCursor = 0;
+  editCursor: number | undefined;
   navigation: NavigationCache | undefined;
 }
 
@@ -56,6 +65,20 @@ class MemoryUserStore implements UserStore {
   private closed = false;
 
   constructor(private readonly data: UserData) {}
+
+  async getMessage(messageUId: string): Promise<LocalMessage | undefined> {
+    return this.open().byMessageUId.get(messageUId)?.message;
+  }
+
+  async updateMessage(messageUId: string, update: LocalMessageUpdate): Promise<LocalMessage | undefined> {
+    const data = this.open();
+    const stored = data.byMessageUId.get(messageUId);
+    if (!stored) return undefined;
+    const conversation = data.conversations.get(conversationKey(stored.message.conversationType, stored.message.targetId));
+    if (conversation && isRecalledUnread(stored.message, update, conversation)) conversation.unreadCount--;
+    stored.message = { ...stored.message, ...update };
+    return stored.message;
+  }
 
   async saveMessages(messages: LocalMessage[]): Promise<LocalMessage[]> {
     const data = this.open();
@@ -88,6 +111,25 @@ class MemoryUserStore implements UserStore {
     this.refreshLatest(stored.message.conversationType, stored.message.targetId);
   }
 
+  async removeMessages(removal: Removal): Promise<void> {
+    const data = this.open();
+    const touched = new Map<string, ConversationState>();
+    for (const stored of [...data.byClientId.values()]) {
+      if (!isRemoved(stored.message, removal)) continue;
+      data.byClientId.delete(stored.message.clientId);
+      if (stored.message.messageUId !== '') data.byMessageUId.delete(stored.message.messageUId);
+      const key = conversationKey(stored.message.conversationType, stored.message.targetId);
+      const conversation = data.conversations.get(key);
+      if (!conversation) continue;
+      if (addsToUnread(stored.message, conversation)) conversation.unreadCount--;
+      touched.set(key, conversation);
+    }
+    for (const [key, { conversationType, targetId }] of touched) {
+      if (this.messagesOf(conversationType, targetId).length === 0) data.conversations.delete(key);
+      else this.refreshLatest(conversationType, targetId);
+    }
+  }
+
   async markFailed(clientId: string): Promise<void> {
     const stored = this.open().byClientId.get(clientId);
     if (stored?.message.status === 'sending') stored.message = { ...stored.message, status: 'failed' };
@@ -110,12 +152,16 @@ class MemoryUserStore implements UserStore {
         latestMessage: structuredClone(conversation.latest.message),
         updatedAt: conversation.latest.message.sentTime,
         unreadCount: conversation.unreadCount,
+        lastReadTime: conversation.lastReadTime,
+        countedUpTo: conversation.countedUpTo,
       }));
   }
 
-  async clearUnread(conversationType: number, targetId: string): Promise<void> {
+  async markRead(conversationType: number, targetId: string, readTime: number, server?: ServerUnread): Promise<void> {
     const conversation = this.open().conversations.get(conversationKey(conversationType, targetId));
-    if (conversation) conversation.unreadCount = 0;
+    if (!conversation) return;
+    const stored = this.messagesOf(conversationType, targetId).map((s) => s.message);
+    Object.assign(conversation, readStateAfter(conversation, readTime, server, stored));
   }
 
   async pendingOutgoing(): Promise<LocalMessage[]> {
@@ -132,6 +178,15 @@ class MemoryUserStore implements UserStore {
   async setSyncCursor(cursor: number): Promise<void> {
     const data = this.open();
     data.syncCursor = Math.max(data.syncCursor, cursor);
+  }
+
+  async getEditCursor(): Promise<number | undefined> {
+    return this.open().editCursor;
+  }
+
+  async setEditCursor(cursor: number): Promise<void> {
+    const data = this.open();
+    data.editCursor = Math.max(data.editCursor ?? cursor, cursor);
   }
 
   async getNavigation(): Promise<NavigationCache | undefined> {
@@ -153,16 +208,16 @@ class MemoryUserStore implements UserStore {
   }
 
   private addToConversation(stored: StoredMessage): void {
-    const { conversationType, targetId, direction } = stored.message;
+    const { conversationType, targetId } = stored.message;
     const key = conversationKey(conversationType, targetId);
-    const unread = direction === MessageDirection.RECEIVE ? 1 : 0;
     const conversation = this.data.conversations.get(key);
     if (!conversation) {
-      this.data.conversations.set(key, { conversationType, targetId, latest: stored, unreadCount: unread });
+      const read = { lastReadTime: 0, countedUpTo: 0 };
+      this.data.conversations.set(key, { conversationType, targetId, latest: stored, unreadCount: addsToUnread(stored.message, read) ? 1 : 0, ...read });
       return;
     }
     if (isLater(stored, conversation.latest)) conversation.latest = stored;
-    conversation.unreadCount += unread;
+    if (addsToUnread(stored.message, conversation)) conversation.unreadCount++;
   }
 
   private refreshLatest(conversationType: number, targetId: string): void {

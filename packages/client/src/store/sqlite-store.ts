@@ -6,13 +6,20 @@ import { META_DATABASE_FILE_NAME, encodeFileNameComponent, userDatabaseFileName 
 import {
   LocalStoreClosedError,
   LocalStoreOpenError,
+  addsToUnread,
+  isRecalledUnread,
+  isRemoved,
   isStorableUserId,
   tokenDigest,
   type LocalConversation,
   type LocalMessage,
+  type LocalMessageUpdate,
   type LocalStoreFactory,
   type MetaStore,
   type NavigationCache,
+  type Removal,
+  type ConversationReadState,
+  type ServerUnread,
   type UserStore,
 } from './local-store.js';
 
@@ -77,6 +84,13 @@ const USER_SCHEMA: Schema = [
      navigation TEXT                          -- JSON
    );
    INSERT INTO sync_state (id, sync_cursor) VALUES (1, 0);`,
+  // Changes made to a message after it was sent (edits, expansion), and where the edit feed stands.
+  `ALTER TABLE messages ADD COLUMN modified_time INTEGER;
+   ALTER TABLE messages ADD COLUMN expansion TEXT;             -- JSON
+   ALTER TABLE sync_state ADD COLUMN edit_cursor INTEGER;      -- NULL until the first connect`,
+  // Read state (LocalConversation.lastReadTime, countedUpTo).
+  `ALTER TABLE conversations ADD COLUMN last_read_time INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE conversations ADD COLUMN counted_up_to INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 const META_SCHEMA: Schema = [
@@ -122,18 +136,36 @@ function migrate(db: Database.Database, schema: Schema): void {
   }).immediate();
 }
 
-interface MessageRow extends Omit<LocalMessage, 'messageUId' | 'content'> {
+interface MessageRow extends Omit<LocalMessage, 'messageUId' | 'content' | 'modifiedTime' | 'expansion'> {
   messageUId: string | null;
   content: string;
+  modifiedTime: number | null;
+  expansion: string | null;
 }
 
 /** The columns of a LocalMessage, from the messages table aliased `m`. */
 const MESSAGE_COLUMNS = `m.message_uid AS messageUId, m.client_id AS clientId, m.conversation_type AS conversationType,
   m.target_id AS targetId, m.sender_user_id AS senderUserId, m.object_name AS objectName, m.content,
-  m.sent_time AS sentTime, m.direction, m.status`;
+  m.sent_time AS sentTime, m.direction, m.status, m.modified_time AS modifiedTime, m.expansion`;
 
-function toMessage(row: MessageRow): LocalMessage {
-  return { ...row, messageUId: row.messageUId ?? '', content: JSON.parse(row.content) as unknown };
+function toMessage({ modifiedTime, expansion, ...row }: MessageRow): LocalMessage {
+  return {
+    ...row,
+    messageUId: row.messageUId ?? '',
+    content: JSON.parse(row.content) as unknown,
+    ...(modifiedTime === null ? {} : { modifiedTime }),
+    ...(expansion === null ? {} : { expansion: JSON.parse(expansion) as Record<string, string> }),
+  };
+}
+
+/** The columns of a LocalMessage that a change rewrites, as bound. */
+function changedColumns(m: Pick<LocalMessage, 'objectName' | 'content' | 'modifiedTime' | 'expansion'>) {
+  return {
+    objectName: m.objectName,
+    content: JSON.stringify(m.content) ?? 'null',
+    modifiedTime: m.modifiedTime ?? null,
+    expansion: m.expansion === undefined ? null : JSON.stringify(m.expansion),
+  };
 }
 
 function prepareUserStatements(db: Database.Database) {
@@ -141,18 +173,24 @@ function prepareUserStatements(db: Database.Database) {
     // OR IGNORE: a clientId or messageUId already stored means the message was seen before.
     insertMessage: db.prepare(
       `INSERT OR IGNORE INTO messages (message_uid, client_id, conversation_type, target_id, sender_user_id,
-         object_name, content, sent_time, direction, status)
+         object_name, content, sent_time, direction, status, modified_time, expansion)
        VALUES (@messageUId, @clientId, @conversationType, @targetId, @senderUserId, @objectName, @content,
-         @sentTime, @direction, @status)`,
+         @sentTime, @direction, @status, @modifiedTime, @expansion)`,
     ),
-    // An older message arriving late counts as unread but does not become the latest.
+    findByUid: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.message_uid = ?`),
+    updateChanged: db.prepare(
+      `UPDATE messages SET object_name = @objectName, content = @content, modified_time = @modifiedTime, expansion = @expansion
+       WHERE message_uid = @messageUId`,
+    ),
+    // An older message arriving late does not become the latest; it counts as unread only when
+    // sent after what was read or already counted (local-store.ts, addsToUnread).
     touchConversation: db.prepare(
       `INSERT INTO conversations (conversation_type, target_id, latest_seq, updated_at, unread_count)
-       VALUES (@conversationType, @targetId, @seq, @sentTime, @unread)
+       VALUES (@conversationType, @targetId, @seq, @sentTime, @received)
        ON CONFLICT (conversation_type, target_id) DO UPDATE SET
          latest_seq = CASE WHEN excluded.updated_at >= updated_at THEN excluded.latest_seq ELSE latest_seq END,
          updated_at = MAX(updated_at, excluded.updated_at),
-         unread_count = unread_count + excluded.unread_count`,
+         unread_count = unread_count + CASE WHEN excluded.updated_at > MAX(last_read_time, counted_up_to) THEN excluded.unread_count ELSE 0 END`,
     ),
     findByClientId: db.prepare(
       'SELECT seq, conversation_type AS conversationType, target_id AS targetId FROM messages WHERE client_id = ?',
@@ -169,20 +207,44 @@ function prepareUserStatements(db: Database.Database) {
        WHERE conversation_type = @conversationType AND target_id = @targetId`,
     ),
     markFailed: db.prepare(`UPDATE messages SET status = 'failed' WHERE client_id = ? AND status = 'sending'`),
+    // What a removal may take (local-store.ts, isRemoved, decides): by UID, or a whole conversation.
+    byUidWithSeq: db.prepare(`SELECT m.seq, ${MESSAGE_COLUMNS} FROM messages m WHERE m.message_uid = ?`),
+    ofConversation: db.prepare(`SELECT m.seq, ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_type = ? AND m.target_id = ?`),
+    deleteMessage: db.prepare('DELETE FROM messages WHERE seq = ?'),
+    readStateOf: db.prepare(
+      `SELECT unread_count AS unreadCount, last_read_time AS lastReadTime, counted_up_to AS countedUpTo FROM conversations
+       WHERE conversation_type = ? AND target_id = ?`,
+    ),
+    setUnread: db.prepare('UPDATE conversations SET unread_count = ? WHERE conversation_type = ? AND target_id = ?'),
+    dropIfEmpty: db.prepare(
+      `DELETE FROM conversations WHERE conversation_type = @conversationType AND target_id = @targetId
+       AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_type = @conversationType AND target_id = @targetId)`,
+    ),
     history: db.prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m
        WHERE conversation_type = @conversationType AND target_id = @targetId AND sent_time < @before
        ORDER BY sent_time DESC, seq DESC LIMIT @count`,
     ),
     conversations: db.prepare(
-      `SELECT ${MESSAGE_COLUMNS}, c.updated_at AS updatedAt, c.unread_count AS unreadCount
+      `SELECT ${MESSAGE_COLUMNS}, c.updated_at AS updatedAt, c.unread_count AS unreadCount, c.last_read_time AS lastReadTime,
+         c.counted_up_to AS countedUpTo
        FROM conversations c JOIN messages m ON m.seq = c.latest_seq
        ORDER BY c.updated_at DESC, c.latest_seq DESC`,
     ),
-    clearUnread: db.prepare(
-      'UPDATE conversations SET unread_count = 0 WHERE conversation_type = ? AND target_id = ?',
+    // local-store.ts (readStateAfter) in SQL: the columns on the right are the row's before the update.
+    markRead: db.prepare(
+      `UPDATE conversations SET
+         last_read_time = MAX(last_read_time, @readTime),
+         counted_up_to = MAX(counted_up_to, @countedUpTo),
+         unread_count = @serverCount + (
+           SELECT COUNT(*) FROM messages m
+           WHERE m.conversation_type = @conversationType AND m.target_id = @targetId AND m.direction = ${MessageDirection.RECEIVE}
+             AND m.sent_time > MAX(conversations.last_read_time, @readTime, @countedUpTo))
+       WHERE conversation_type = @conversationType AND target_id = @targetId`,
     ),
     pending: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE status = 'sending' ORDER BY seq`),
+    getEditCursor: db.prepare('SELECT edit_cursor FROM sync_state WHERE id = 1').pluck(),
+    setEditCursor: db.prepare('UPDATE sync_state SET edit_cursor = MAX(COALESCE(edit_cursor, @cursor), @cursor) WHERE id = 1'),
     getSyncCursor: db.prepare('SELECT sync_cursor FROM sync_state WHERE id = 1').pluck(),
     setSyncCursor: db.prepare('UPDATE sync_state SET sync_cursor = MAX(sync_cursor, ?) WHERE id = 1'),
     getNavigation: db.prepare('SELECT navigation FROM sync_state WHERE id = 1').pluck(),
@@ -207,7 +269,7 @@ class SqliteUserStore implements UserStore {
         const inserted = insertMessage.run({
           ...message,
           messageUId: message.messageUId === '' ? null : message.messageUId,
-          content: JSON.stringify(message.content) ?? 'null',
+          ...changedColumns(message),
         });
         if (inserted.changes === 0) return false;
         touchConversation.run({
@@ -215,11 +277,30 @@ class SqliteUserStore implements UserStore {
           targetId: message.targetId,
           seq: inserted.lastInsertRowid,
           sentTime: message.sentTime,
-          unread: message.direction === MessageDirection.RECEIVE ? 1 : 0,
+          received: message.direction === MessageDirection.RECEIVE ? 1 : 0,
         });
         return true;
       }),
     )();
+  }
+
+  async getMessage(messageUId: string): Promise<LocalMessage | undefined> {
+    const row = this.open().findByUid.get(messageUId) as MessageRow | undefined;
+    return row ? toMessage(row) : undefined;
+  }
+
+  async updateMessage(messageUId: string, update: LocalMessageUpdate): Promise<LocalMessage | undefined> {
+    const statements = this.open();
+    return this.db.transaction(() => {
+      const row = statements.findByUid.get(messageUId) as MessageRow | undefined;
+      if (!row) return undefined;
+      const before = toMessage(row);
+      const read = statements.readStateOf.get(before.conversationType, before.targetId) as ConversationReadState | undefined;
+      if (read && isRecalledUnread(before, update, read)) statements.setUnread.run(read.unreadCount - 1, before.conversationType, before.targetId);
+      const updated = { ...before, ...update };
+      statements.updateChanged.run({ messageUId, ...changedColumns(updated) });
+      return updated;
+    })();
   }
 
   async markSent(clientId: string, messageUId: string, sentTime: number): Promise<void> {
@@ -234,6 +315,34 @@ class SqliteUserStore implements UserStore {
       statements.markSent.run({ messageUId: uid, sentTime, seq: found.seq });
       // The server's time may reorder the conversation, and the dropped copy may have been its latest.
       statements.refreshLatest.run({ conversationType: found.conversationType, targetId: found.targetId });
+    })();
+  }
+
+  async removeMessages(removal: Removal): Promise<void> {
+    const statements = this.open();
+    this.db.transaction(() => {
+      const candidates = (
+        'messageUIds' in removal
+          ? removal.messageUIds.flatMap((uid) => statements.byUidWithSeq.all(uid))
+          : statements.ofConversation.all(removal.conversationType, removal.targetId)
+      ) as (MessageRow & { seq: number })[];
+      const touched = new Map<string, { conversationType: number; targetId: string; removed: LocalMessage[] }>();
+      for (const { seq, ...row } of candidates) {
+        const message = toMessage(row);
+        if (!isRemoved(message, removal)) continue;
+        statements.deleteMessage.run(seq);
+        const key = JSON.stringify([message.conversationType, message.targetId]);
+        const conversation = touched.get(key) ?? { conversationType: message.conversationType, targetId: message.targetId, removed: [] };
+        conversation.removed.push(message);
+        touched.set(key, conversation);
+      }
+      for (const { conversationType, targetId, removed } of touched.values()) {
+        const read = statements.readStateOf.get(conversationType, targetId) as ConversationReadState | undefined;
+        if (!read) continue;
+        statements.setUnread.run(read.unreadCount - removed.filter((m) => addsToUnread(m, read)).length, conversationType, targetId);
+        statements.dropIfEmpty.run({ conversationType, targetId });
+        statements.refreshLatest.run({ conversationType, targetId });
+      }
     })();
   }
 
@@ -254,22 +363,32 @@ class SqliteUserStore implements UserStore {
   }
 
   async getConversations(): Promise<LocalConversation[]> {
-    const rows = this.open().conversations.all() as (MessageRow & { updatedAt: number; unreadCount: number })[];
-    return rows.map(({ updatedAt, unreadCount, ...latest }) => ({
+    const rows = this.open().conversations.all() as (MessageRow & ConversationReadState & { updatedAt: number })[];
+    return rows.map(({ updatedAt, unreadCount, lastReadTime, countedUpTo, ...latest }) => ({
       conversationType: latest.conversationType,
       targetId: latest.targetId,
       latestMessage: toMessage(latest),
       updatedAt,
       unreadCount,
+      lastReadTime,
+      countedUpTo,
     }));
   }
 
-  async clearUnread(conversationType: number, targetId: string): Promise<void> {
-    this.open().clearUnread.run(conversationType, targetId);
+  async markRead(conversationType: number, targetId: string, readTime: number, server?: ServerUnread): Promise<void> {
+    this.open().markRead.run({ conversationType, targetId, readTime, countedUpTo: server?.countedUpTo ?? 0, serverCount: server?.unreadCount ?? 0 });
   }
 
   async pendingOutgoing(): Promise<LocalMessage[]> {
     return (this.open().pending.all() as MessageRow[]).map(toMessage);
+  }
+
+  async getEditCursor(): Promise<number | undefined> {
+    return (this.open().getEditCursor.get() as number | null) ?? undefined;
+  }
+
+  async setEditCursor(cursor: number): Promise<void> {
+    this.open().setEditCursor.run({ cursor });
   }
 
   async getSyncCursor(): Promise<number> {

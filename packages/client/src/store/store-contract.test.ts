@@ -180,10 +180,12 @@ describe.each(backends)('$name local store', (backend) => {
         latestMessage: incoming('U2', 3000),
         updatedAt: 3000,
         unreadCount: 3,
+        lastReadTime: 0,
+        countedUpTo: 0,
       });
     });
 
-    it('counts received messages as unread, not own ones, until clearUnread', async () => {
+    it('counts received messages as unread, not own ones, until marked read', async () => {
       await alice.saveMessages([
         incoming('U1', 1000),
         outgoing('c1', 1100),
@@ -192,8 +194,8 @@ describe.each(backends)('$name local store', (backend) => {
         incoming('U3', 1300, { senderUserId: 'alice', direction: 1, status: 'sent' }),
       ]);
       expect((await alice.getConversations())[0]?.unreadCount).toBe(2);
-      await alice.clearUnread(PRIVATE, 'bob');
-      expect((await alice.getConversations())[0]?.unreadCount).toBe(0);
+      await alice.markRead(PRIVATE, 'bob', 1300);
+      expect((await alice.getConversations())[0]).toMatchObject({ unreadCount: 0, lastReadTime: 1300 });
       await alice.saveMessages([incoming('U4', 1400)]);
       const [conversation] = await alice.getConversations();
       expect(conversation?.unreadCount).toBe(1);
@@ -207,7 +209,7 @@ describe.each(backends)('$name local store', (backend) => {
         incoming('U3', 2000, { targetId: 'carol', senderUserId: 'carol' }),
         incoming('U4', 1500, { conversationType: GROUP, targetId: 'bob' }),
       ]);
-      await alice.clearUnread(GROUP, 'g1');
+      await alice.markRead(GROUP, 'g1', 3000);
       const list = await alice.getConversations();
       expect(list.map((c) => [c.conversationType, c.targetId, c.updatedAt, c.unreadCount])).toEqual([
         [GROUP, 'g1', 3000, 0],
@@ -217,9 +219,36 @@ describe.each(backends)('$name local store', (backend) => {
       ]);
     });
 
-    it('ignores clearUnread of a conversation that does not exist', async () => {
-      await alice.clearUnread(PRIVATE, 'nobody');
+    it('ignores markRead of a conversation that does not exist', async () => {
+      await alice.markRead(PRIVATE, 'nobody', 1000, { unreadCount: 3, countedUpTo: 1000 });
       expect(await alice.getConversations()).toEqual([]);
+    });
+
+    it('moves the read position forward only, recounting what was received after it', async () => {
+      await alice.saveMessages([incoming('U1', 1000), incoming('U2', 2000), incoming('U3', 3000), outgoing('c1', 3500)]);
+      await alice.markRead(PRIVATE, 'bob', 2000);
+      expect((await alice.getConversations())[0]).toMatchObject({ unreadCount: 1, lastReadTime: 2000 });
+      // Never back: an older mark (a late sync from another device) changes nothing.
+      await alice.markRead(PRIVATE, 'bob', 1000);
+      expect((await alice.getConversations())[0]).toMatchObject({ unreadCount: 1, lastReadTime: 2000 });
+      // A message from before the read position arriving late is not unread.
+      await alice.saveMessages([incoming('U0', 1500), incoming('U4', 4000)]);
+      expect((await alice.getConversations())[0]?.unreadCount).toBe(2);
+    });
+
+    it("takes the server's count for what it counted, and counts on top only what came after it", async () => {
+      // This device holds only the newest two of the server's four unread.
+      await alice.saveMessages([incoming('U3', 3000), incoming('U4', 4000)]);
+      await alice.markRead(PRIVATE, 'bob', 500, { unreadCount: 4, countedUpTo: 4000 });
+      expect((await alice.getConversations())[0]).toMatchObject({ unreadCount: 4, lastReadTime: 500, countedUpTo: 4000 });
+      // The messages the count covers, pulled later, are not counted again; a newer one is.
+      await alice.saveMessages([incoming('U1', 1000), incoming('U2', 2000), incoming('U5', 5000)]);
+      expect((await alice.getConversations())[0]?.unreadCount).toBe(5);
+      // A later count replaces it, plus what this device holds from after it.
+      await alice.markRead(PRIVATE, 'bob', 3000, { unreadCount: 1, countedUpTo: 4000 });
+      expect((await alice.getConversations())[0]).toMatchObject({ unreadCount: 2, lastReadTime: 3000, countedUpTo: 4000 });
+      await alice.markRead(PRIVATE, 'bob', 5000);
+      expect((await alice.getConversations())[0]).toMatchObject({ unreadCount: 0, lastReadTime: 5000 });
     });
 
     it('follows markSent and markFailed in the latest message, re-ordering by the server time', async () => {
@@ -332,6 +361,98 @@ describe.each(backends)('$name local store', (backend) => {
     });
   });
 
+  describe('removeMessages', () => {
+    it('removes messages by UID: gone from history, the latest becomes the newest left, and their unread goes', async () => {
+      await alice.saveMessages([incoming('U1', 1000), outgoing('c1', 1100), incoming('U2', 1200), incoming('U3', 1300), incoming('G1', 1400, { conversationType: GROUP, targetId: 'g' })]);
+      await alice.markSent('c1', 'S1', 1100);
+      await alice.markRead(PRIVATE, 'bob', 1000);
+      await alice.removeMessages({ messageUIds: ['U3', 'U1', 'S1', 'NONE'] });
+      expect(clientIds(await alice.getHistory(PRIVATE, 'bob', 0, 10))).toEqual(['uid:U2']);
+      expect(await alice.getMessage('U3')).toBeUndefined();
+      const conversations = await alice.getConversations();
+      expect(conversations.map((c) => [c.targetId, c.latestMessage.clientId, c.updatedAt, c.unreadCount])).toEqual([
+        ['g', 'uid:G1', 1400, 1],
+        ['bob', 'uid:U2', 1200, 1],
+      ]);
+    });
+
+    it('drops a conversation with nothing left, until a message comes again', async () => {
+      await alice.saveMessages([incoming('U1', 1000), incoming('G1', 1400, { conversationType: GROUP, targetId: 'g' })]);
+      await alice.removeMessages({ messageUIds: ['U1'] });
+      expect((await alice.getConversations()).map((c) => c.targetId)).toEqual(['g']);
+      await alice.saveMessages([incoming('U2', 2000)]);
+      expect((await alice.getConversations()).map((c) => [c.targetId, c.unreadCount])).toEqual([
+        ['bob', 1],
+        ['g', 1],
+      ]);
+    });
+
+    it('clears a conversation through an instant, keeping later messages and those still being sent; 0 clears all of it', async () => {
+      await alice.saveMessages([incoming('U1', 1000), outgoing('c1', 1100), incoming('U2', 1200), incoming('U3', 1300), outgoing('c2', 1250), incoming('G1', 1000, { conversationType: GROUP, targetId: 'g' })]);
+      await alice.markSent('c1', 'S1', 1100);
+      await alice.removeMessages({ conversationType: PRIVATE, targetId: 'bob', through: 1200 });
+      expect(clientIds(await alice.getHistory(PRIVATE, 'bob', 0, 10))).toEqual(['uid:U3', 'c2']);
+      expect((await alice.getConversations()).find((c) => c.targetId === 'bob')).toMatchObject({ unreadCount: 1, updatedAt: 1300 });
+      await alice.removeMessages({ conversationType: PRIVATE, targetId: 'bob', through: 0 });
+      expect(clientIds(await alice.getHistory(PRIVATE, 'bob', 0, 10))).toEqual(['c2']);
+      expect(clientIds(await alice.pendingOutgoing())).toEqual(['c2']);
+      expect((await alice.getConversations()).map((c) => [c.targetId, c.unreadCount])).toEqual([
+        ['bob', 0],
+        ['g', 1],
+      ]);
+      await alice.removeMessages({ conversationType: GROUP, targetId: 'g', through: 0 });
+      expect((await alice.getConversations()).map((c) => c.targetId)).toEqual(['bob']);
+    });
+  });
+
+  it('rewrites a stored message a change names, its conversation with it, and keeps it across reopen', async () => {
+    await alice.saveMessages([incoming('U1', 1000), incoming('U2', 2000, { content: { content: 'vote' }, expansion: { a: '1' } })]);
+    expect(await alice.getMessage('U2')).toMatchObject({ expansion: { a: '1' } });
+    expect(await alice.updateMessage('U2', { content: { content: 'edited' }, modifiedTime: 2500, expansion: { b: '2' } })).toMatchObject({
+      messageUId: 'U2',
+      content: { content: 'edited' },
+      modifiedTime: 2500,
+      expansion: { b: '2' },
+    });
+    await alice.updateMessage('U1', { objectName: 'RC:RcNtf', content: { operatorId: 'bob' } });
+    expect(await alice.updateMessage('NONE', { content: {} })).toBeUndefined();
+    expect(await alice.getMessage('NONE')).toBeUndefined();
+    expect((await alice.getConversations())[0]?.latestMessage).toMatchObject({ messageUId: 'U2', content: { content: 'edited' }, modifiedTime: 2500 });
+    if (!backend.persistent) return;
+    await alice.close();
+    const again = await openUser('alice');
+    expect((await again.getHistory(PRIVATE, 'bob', 0, 10)).map((m) => [m.objectName, m.content, m.modifiedTime, m.expansion])).toEqual([
+      ['RC:TxtMsg', { content: 'edited' }, 2500, { b: '2' }],
+      ['RC:RcNtf', { operatorId: 'bob' }, undefined, undefined],
+    ]);
+  });
+
+  it('stops counting a recalled message as unread, once, and only one that counted', async () => {
+    await alice.saveMessages([incoming('U1', 1000), incoming('U2', 2000), incoming('U3', 3000), outgoing('c1', 3500)]);
+    await alice.markRead(PRIVATE, 'bob', 1000);
+    const unread = async () => (await alice.getConversations())[0]?.unreadCount;
+    expect(await unread()).toBe(2);
+    const recalled = { objectName: 'RC:RcNtf', content: { operatorId: 'bob' } };
+    await alice.updateMessage('U2', recalled);
+    expect(await unread()).toBe(1);
+    await alice.updateMessage('U2', recalled);
+    await alice.updateMessage('U1', recalled);
+    // An edit is no recall.
+    await alice.updateMessage('U3', { content: { content: 'edited' }, modifiedTime: 3100 });
+    expect(await unread()).toBe(1);
+  });
+
+  it('keeps the edit cursor apart from the sync cursor, from the first one set on', async () => {
+    expect(await alice.getEditCursor()).toBeUndefined();
+    await alice.setEditCursor(1_700_000_000_123);
+    await alice.setEditCursor(1_700_000_000_000);
+    expect(await alice.getEditCursor()).toBe(1_700_000_000_123);
+    expect(await alice.getSyncCursor()).toBe(0);
+    if (!backend.persistent) return;
+    await alice.close();
+    expect(await (await openUser('alice')).getEditCursor()).toBe(1_700_000_000_123);
+  });
+
   it('keeps the sync cursor from moving backwards', async () => {
     expect(await alice.getSyncCursor()).toBe(0);
     await alice.setSyncCursor(1_700_000_000_123);
@@ -382,7 +503,7 @@ describe.each(backends)('$name local store', (backend) => {
       incoming('G1', 1500, { conversationType: GROUP, targetId: 'g1', senderUserId: 'carol' }),
     ]);
     await alice.markSent('c1', 'U2', 2050);
-    await alice.clearUnread(GROUP, 'g1');
+    await alice.markRead(GROUP, 'g1', 1500);
     await alice.setSyncCursor(42);
     await alice.setNavigation({ servers: ['nav.example:443'], expiresAt: 77 });
     const meta = await openMeta();

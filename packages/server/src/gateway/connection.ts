@@ -1,5 +1,6 @@
 import type { ClientFrame, FrameInput, ServerFrame } from '@parley/protocol';
 import type { SessionEntry } from '../bus/bus.js';
+import { DeviceSync } from '../core/messaging/device-sync.js';
 import type { ConnectionState, ConnectionTimes, Credentials } from './connection-machine.js';
 import { InFlight, PUBLISH_BOUNDS, QUERY_BOUNDS } from './in-flight.js';
 import type { FrameTransport } from './transport.js';
@@ -30,10 +31,14 @@ export class GatewayConnection implements ConnectionTimes {
   lastSeen: number;
   /** The id of the last PUBLISH this server sent on this connection. */
   lastPushId = 0;
-  /** An s_ntf went out and the client has not pulled since: further notices wait (see Gateway). */
-  awaitingPull = false;
+  /** When an s_ntf went out that the client has not pulled since; further notices wait (see Gateway). */
+  awaitingPullSince: number | undefined;
+  /** The cursor that s_ntf named. */
+  noticedCursor = 0;
   /** The highest inbox cursor noticed while awaiting that pull. */
   heldCursor = 0;
+  /** What this device has been sent of changed messages (core/messaging/device-sync.ts). */
+  readonly sync = new DeviceSync();
   /** QUERY frames being answered now and waiting their turn. */
   readonly queries = new InFlight<BoundedFrame>(QUERY_BOUNDS.running, QUERY_BOUNDS.waiting);
   /** PUBLISH frames being handled now. */

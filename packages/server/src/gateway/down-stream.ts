@@ -1,4 +1,14 @@
-import { ConversationType, downStreamStatusOf, MessageDirection, type DownStreamMessage } from '@parley/protocol';
+import {
+  ChangeMessageType,
+  ConversationType,
+  downStreamStatusOf,
+  EXT_STATUS_MODIFIED,
+  MessageDirection,
+  MessageFlag,
+  modifyConvertExt,
+  recallNotificationContent,
+  type DownStreamMessage,
+} from '@parley/protocol';
 import type { LiveMessage } from '../bus/bus.js';
 import type { StoredMessage } from '../store/store.js';
 import type { Flavor } from './transport.js';
@@ -26,7 +36,28 @@ export function toDownStream(message: StoredMessage, viewer: string, flavor: Fla
     direction: sentByViewer ? MessageDirection.SEND : flavor === 'native' ? undefined : MessageDirection.RECEIVE,
     // Lets the sender's own devices match a synced copy to a send still waiting for its ack.
     clientUniqueId: sentByViewer ? message.clientUniqueId : undefined,
-    toUserIds: [],
+    toUserIds: message.toUserIds ?? [],
+    ...changedParts(message, sentByViewer),
+  };
+}
+
+/**
+ * How a changed message reads, the same in pulls, history, conversation lists and edit feeds: a
+ * recalled one as the `RC:RcNtf` both SDKs make of a recall themselves (kept, never counted), with
+ * its UID and sent time, and the recalled text only when the viewer sent it; an edited one with its new content, `extStatus` bit 4 and the edit time
+ * in `convertExt`; an expandable one with its current expansion in `extraContent`.
+ */
+function changedParts(message: StoredMessage, sentByViewer: boolean): Partial<DownStreamMessage> {
+  if (message.recall) {
+    return {
+      classname: ChangeMessageType.RECALL_NOTIFICATION,
+      content: recallNotificationContent(message, message.recall, sentByViewer),
+      status: downStreamStatusOf((message.flags | MessageFlag.PERSISTED) & ~(MessageFlag.COUNTED | MessageFlag.EXPANDABLE)),
+    };
+  }
+  return {
+    ...(message.modifiedTime === undefined ? {} : { extStatus: EXT_STATUS_MODIFIED, convertExt: modifyConvertExt(message.modifiedTime) }),
+    ...((message.flags & MessageFlag.EXPANDABLE) === 0 || message.expansion === undefined ? {} : { extraContent: message.expansion }),
   };
 }
 

@@ -17,7 +17,7 @@ import { GatewayConnection, type BoundedFrame } from './connection.js';
 import { isOverdue, transition, type ConnectionEffect, type ConnectionEvent, type Credentials } from './connection-machine.js';
 import { handshakeFromConnectFrame, KEEPALIVE_BOUNDS_SECONDS, type Handshake } from './handshake.js';
 import { liveDownStream } from './down-stream.js';
-import type { PublishHandler, QueryAnswer, QueryHandler } from './topics/topic-handler.js';
+import type { PublishAnswer, PublishHandler, QueryAnswer, QueryHandler } from './topics/topic-handler.js';
 import { connAckStatusFor, disconnectStatusFor } from './refusal-status.js';
 import type { FrameTransport, TransportEvents } from './transport.js';
 import { UnhandledTopics } from './unhandled-topics.js';
@@ -46,6 +46,8 @@ export const defaultGatewayOptions: GatewayOptions = {
 
 /** Bytes a connection may have waiting to be sent before its queued queries and sends start. */
 const RESUME_BELOW_BUFFERED_BYTES = 1024 * 1024;
+/** How long an s_ntf may go unpulled before it is sent again (checked on the sweep). */
+export const NOTICE_REPEAT_AFTER_MS = 3000;
 
 export interface GatewayDeps {
   sessions: SessionService;
@@ -271,7 +273,8 @@ export class Gateway {
     const status = AckStatus.SEND_FREQUENCY_TOO_FAST;
     if (frame.type === 'QUERY') {
       connection.send({ type: 'QUERYACK', messageId: frame.messageId, date, status, payload: new Uint8Array(0) });
-    } else {
+    } else if (frame.header.qos !== 0) {
+      // A qos 0 PUBLISH (the native stack's status messages) expects no answer, refused or not.
       connection.send({ type: 'PUBACK', messageId: frame.messageId, date, millis, status, messageUId: '' });
     }
   }
@@ -298,7 +301,7 @@ export class Gateway {
         if (!handler) this.unhandled.seen(frame.topic, connection.sdkVersion);
         if (handler) {
           try {
-            answer = await handler(frame.payload, { session, now, flavor });
+            answer = await handler(frame.payload, { session, now, flavor, sync: connection.sync, targetId: frame.targetId });
           } catch (error) {
             if (!(error instanceof PayloadDecodeError)) throw error;
             answer = { status: AckStatus.PARAMETER_INVALID };
@@ -316,12 +319,19 @@ export class Gateway {
       }
       case 'PUBLISH': {
         const handler = this.deps.publishes[frame.topic];
+        const now = this.deps.now();
+        let answer: PublishAnswer = { status: AckStatus.OPERATION_NOT_SUPPORTED, messageUId: '', sentTime: now };
         if (!handler) this.unhandled.seen(frame.topic, connection.sdkVersion);
-        // Status messages (typing and the like) come with qos 0 and expect no answer.
-        if (!handler && frame.header.qos === 0) return;
-        const answer = handler
-          ? await handler(frame, { session, now: this.deps.now(), flavor })
-          : { status: AckStatus.OPERATION_NOT_SUPPORTED, messageUId: '', sentTime: this.deps.now() };
+        if (handler) {
+          try {
+            answer = await handler(frame, { session, now, flavor, sync: connection.sync, targetId: frame.targetId });
+          } catch (error) {
+            if (!(error instanceof PayloadDecodeError)) throw error;
+            answer = { status: AckStatus.PARAMETER_INVALID, messageUId: '', sentTime: now };
+          }
+        }
+        // Status messages (typing and the like) come with qos 0 from the native stack, which expects no answer.
+        if (frame.header.qos === 0) return;
         const { date, millis } = splitTimestamp(answer.sentTime);
         connection.send({ type: 'PUBACK', messageId: frame.messageId, date, millis, status: answer.status, messageUId: answer.messageUId });
         return;
@@ -423,11 +433,12 @@ export class Gateway {
    * instead of answering every message with a round trip.
    */
   private notifyInbox(connection: GatewayConnection, cursor: number): void {
-    if (connection.awaitingPull) {
+    if (connection.awaitingPullSince !== undefined) {
       connection.heldCursor = Math.max(connection.heldCursor, cursor);
       return;
     }
-    connection.awaitingPull = true;
+    connection.awaitingPullSince = this.deps.now();
+    connection.noticedCursor = cursor;
     this.push(connection, Topic.s_ntf, encodePayload('NotifyMsg', { type: NotifyType.PULL_MESSAGES, time: cursor }));
   }
 
@@ -445,10 +456,24 @@ export class Gateway {
   }
 
   private pulled(connection: GatewayConnection, reached: number): void {
-    connection.awaitingPull = false;
+    connection.awaitingPullSince = undefined;
     const held = connection.heldCursor;
     connection.heldCursor = 0;
     if (held > reached) this.notifyInbox(connection, held);
+  }
+
+  /**
+   * The SDKs may pass over an s_ntf that comes while they are busy with another sync (the native
+   * stack does during its unread sync at connect), and then pull again only on their own slow timer:
+   * a notice left unpulled is sent again rather than holding the ones after it for good.
+   */
+  private renotifyUnpulled(connection: GatewayConnection, now: number): void {
+    const since = connection.awaitingPullSince;
+    if (since === undefined || now - since < NOTICE_REPEAT_AFTER_MS) return;
+    connection.awaitingPullSince = undefined;
+    const cursor = Math.max(connection.noticedCursor, connection.heldCursor);
+    connection.heldCursor = 0;
+    this.notifyInbox(connection, cursor);
   }
 
   private drop(connection: GatewayConnection, reason: DropReason): void {
@@ -480,6 +505,7 @@ export class Gateway {
     const now = this.deps.now();
     for (const connection of [...this.connections]) {
       if (isOverdue(connection.state, connection, now, this.options.handshakeTimeoutMs)) this.step(connection, { type: 'overdue' });
+      else this.renotifyUnpulled(connection, now);
     }
   }
 }

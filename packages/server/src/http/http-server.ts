@@ -11,6 +11,8 @@ import { installMetrics, type MetricsAccess } from './metrics.js';
 import { navigationPlugin, type NativeEntry } from './navigation.js';
 import { parseForm } from './server-api/form.js';
 import { serverApiPlugin } from './server-api/server-api-plugin.js';
+import { historyCleanRoutes } from './server-api/history-clean-routes.js';
+import { messageChangeRoutes } from './server-api/message-change-routes.js';
 import { groupAndMessageRoutes } from './server-api/message-routes.js';
 import { userRoutes } from './server-api/user-routes.js';
 import type { PublicAddress } from './public-url.js';
@@ -102,7 +104,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     return { status: 'ok' };
   });
   http.register(navigationPlugin, { services, publicAddress, clustered: clustered ?? false, nativeEntry: options.nativeEntry ?? (() => ({ configured: [], httpPort: 0, nativePort: undefined })), tls: options.tls ?? false });
-  http.register(serverApiPlugin, { services, routes: [...userRoutes(services, publicAddress), ...groupAndMessageRoutes(services)] });
+  http.register(serverApiPlugin, { services, routes: [...userRoutes(services, publicAddress), ...groupAndMessageRoutes(services), ...messageChangeRoutes(services), ...historyCleanRoutes(services)] });
   http.register(adminPlugin, { services, metrics, adminToken: options.adminToken, publicAddress });
   if (options.demo) http.register(demoPlugin, { services, publicAddress });
   http.register(staticPagesPlugin, { root: options.webRoot ?? DEFAULT_WEB_ROOT });

@@ -52,6 +52,14 @@ export async function navigationPlugin(http: FastifyInstance, { services, public
       // Pull mode: messages arrive by notify-then-pull, so the inbox cursor alone decides delivery.
       openHistoryMsg: 1,
       historyMsg: true,
+      // Group read receipts v2: rrMsg/rrList and RC:RRMsg read counts (gateway/topics/read-receipts.ts).
+      grpRRVer: 1,
+      // Unread kept by the server (pullSe, s_cmd 13): the SDKs then mark read with RC:SRSMsg and refuse their local clears.
+      serverSaveUnread: 1,
+      // The edit window in minutes: the native stack refuses to edit at all (33402) without it.
+      msgModifyMinute: services.changes.windowMinutes,
+      // A recall shows as RC:RcNtf in the SDK's conversation model, as Parley's history and list serve it.
+      supportRecallRefactor: 1,
     });
   });
 }

@@ -154,4 +154,88 @@ export const migrations: Migration[] = [
     // Older stores get it from dev-app.json at the next start (core/apps/dev-app.ts).
     statements: () => [`ALTER TABLE apps ADD COLUMN development INTEGER NOT NULL DEFAULT 0`],
   },
+  {
+    version: 7,
+    name: 'what happens to a message after it is sent: recall, edit, expansion',
+    statements: (d) => [
+      // The recall as JSON (Recall in @parley/protocol); recall_deleted, its isDelete, is what history filters on.
+      `ALTER TABLE messages ADD COLUMN recall TEXT`,
+      `ALTER TABLE messages ADD COLUMN recall_deleted INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE messages ADD COLUMN modified_time ${d.bigint}`,
+      `ALTER TABLE messages ADD COLUMN expansion TEXT`,
+      // On a message that carries a change (a recall command, an expansion update): the message it
+      // changed. A pull finds where that message sits in the same inbox through it.
+      `ALTER TABLE messages ADD COLUMN changes_seq ${d.bigint}`,
+      // Each user's feed of edits (pullModifyMsg): one row per edited message they hold, moved to a
+      // new version at each edit, so the feed grows with the messages edited and not with the edits.
+      // Versions strictly increase per user.
+      `CREATE TABLE message_edits (
+        app_key TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        message_seq ${d.bigint} NOT NULL REFERENCES messages (seq) ON DELETE CASCADE,
+        version ${d.bigint} NOT NULL,
+        PRIMARY KEY (app_key, user_id, message_seq)
+      )`,
+      `CREATE UNIQUE INDEX message_edits_feed ON message_edits (app_key, user_id, version)`,
+      `CREATE INDEX message_edits_message ON message_edits (message_seq)`,
+    ],
+  },
+  {
+    version: 8,
+    name: 'directed group messages, read positions and group read receipts',
+    statements: (d) => [
+      // The users a directed group message went to, as a JSON array; NULL for the whole conversation.
+      `ALTER TABLE messages ADD COLUMN directed_to TEXT`,
+      // Whom a mentioning message mentions (rows.ts mentionedColumn), so unread mentions are counted
+      // in the query, without reading contents.
+      `ALTER TABLE messages ADD COLUMN mentioned TEXT`,
+      // Unread is counted from what reached the viewer's inbox: a message's entry for one user is
+      // one probe, however many members the message reached. It serves every lookup by message too.
+      `CREATE INDEX inbox_message_user ON inbox (message_seq, user_id)`,
+      `DROP INDEX inbox_message`,
+      // A user's read position in each conversation (server-side unread): unread is counted from it.
+      // `version` orders the changes of one user's positions, for incremental syncs.
+      `CREATE TABLE read_positions (
+        app_key TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        conversation_type INTEGER NOT NULL,
+        target_id TEXT NOT NULL,
+        read_time ${d.bigint} NOT NULL,
+        version ${d.bigint} NOT NULL,
+        PRIMARY KEY (app_key, user_id, conversation_type, target_id)
+      )`,
+      `CREATE INDEX read_positions_version ON read_positions (app_key, user_id, version)`,
+      // Retention forgets positions not moved since the oldest message it keeps.
+      `CREATE INDEX read_positions_age ON read_positions (version)`,
+      // Who read which group message (receipts v2); they go with their message.
+      `CREATE TABLE group_reads (
+        message_seq ${d.bigint} NOT NULL REFERENCES messages (seq) ON DELETE CASCADE,
+        reader_id TEXT NOT NULL,
+        read_time ${d.bigint} NOT NULL,
+        PRIMARY KEY (message_seq, reader_id)
+      )`,
+    ],
+  },
+  {
+    version: 9,
+    name: 'what each user deleted or cleared, hidden from them alone',
+    statements: (d) => [
+      // Keyed by message first, so the marks go with their message (retention) through the key's own index.
+      `CREATE TABLE deleted_messages (
+        message_seq ${d.bigint} NOT NULL REFERENCES messages (seq) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        PRIMARY KEY (message_seq, user_id)
+      )`,
+      // One row per user and conversation: a later clear moves the instant, so rows never pile up.
+      `CREATE TABLE cleared_conversations (
+        app_key TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        conversation_key TEXT NOT NULL,
+        cleared_through ${d.bigint} NOT NULL,
+        PRIMARY KEY (app_key, user_id, conversation_key)
+      )`,
+      // Retention finds the clears older than what it keeps.
+      `CREATE INDEX cleared_conversations_through ON cleared_conversations (cleared_through)`,
+    ],
+  },
 ];

@@ -1,4 +1,5 @@
-import { MessageFlag, type MessageDirection } from '@parley/protocol';
+import { isValidUserId, mentionTargetsOf, MessageDirection, MessageFlag, type Recall } from '@parley/protocol';
+import type { ChangedState } from '../core/messaging/change-rules.js';
 import type {
   AppRecord,
   ConversationEntry,
@@ -6,6 +7,7 @@ import type {
   InboxEntry,
   MembershipPeriod,
   NewMessage,
+  ReadPosition,
   SentTimeWindow,
   StoredConversationType,
   StoredMessage,
@@ -139,6 +141,12 @@ export interface MessageRow {
   sent_time: number;
   flags: number;
   client_unique_id: string | null;
+  recall: string | null;
+  recall_deleted: number;
+  modified_time: number | null;
+  expansion: string | null;
+  changes_seq: number | null;
+  directed_to: string | null;
 }
 
 export function messageFromRow(row: MessageRow): StoredMessage {
@@ -154,15 +162,46 @@ export function messageFromRow(row: MessageRow): StoredMessage {
     sentTime: row.sent_time,
     flags: row.flags,
     clientUniqueId: row.client_unique_id ?? undefined,
+    ...changedStateOf(row),
+    ...(row.directed_to === null ? {} : { toUserIds: JSON.parse(row.directed_to) as string[] }),
   };
 }
 
-/** A pull's row: the inbox entry's columns, then the message's. */
-export type InboxRow = MessageRow & { cursor: number; direction: MessageDirection };
+/** The state changes gave a message (migration 7); absent fields mean none. */
+function changedStateOf(row: MessageRow): Pick<StoredMessage, 'recall' | 'modifiedTime' | 'expansion'> {
+  return {
+    ...(row.recall === null ? {} : { recall: JSON.parse(row.recall) as Recall }),
+    ...(row.modified_time === null ? {} : { modifiedTime: row.modified_time }),
+    ...(row.expansion === null ? {} : { expansion: row.expansion }),
+  };
+}
+
+/** The columns a change writes (core/messaging/change-rules.ts), as both backends bind them. */
+export function changedColumns(state: ChangedState): { content: string; recall: string | null; recallDeleted: number; modifiedTime: number | null; expansion: string | null } {
+  return {
+    content: state.content,
+    recall: state.recall ? JSON.stringify(state.recall) : null,
+    recallDeleted: state.recall?.isDelete ? 1 : 0,
+    modifiedTime: state.modifiedTime ?? null,
+    expansion: state.expansion ?? null,
+  };
+}
+
+/** A pull's row: the inbox entry's columns, then the message's, then where the message it changes sits in this inbox (CHANGES_CURSOR_JOIN). */
+export type InboxRow = MessageRow & { cursor: number; direction: MessageDirection; changes_cursor: number | null };
 
 export function inboxEntryFromRow(row: InboxRow): InboxEntry {
-  return { cursor: row.cursor, direction: row.direction, message: messageFromRow(row) };
+  const entry: InboxEntry = { cursor: row.cursor, direction: row.direction, message: messageFromRow(row) };
+  if (row.changes_cursor !== null) entry.changesCursor = row.changes_cursor;
+  return entry;
 }
+
+/**
+ * The pull's join that finds, for an entry carrying a change, the changed message's entry in the
+ * same inbox (`changes_cursor`); `i` is the inbox, `m` the message.
+ */
+export const CHANGES_CURSOR_JOIN = `LEFT JOIN inbox ci ON ci.message_seq = m.changes_seq AND ci.app_key = i.app_key AND ci.user_id = i.user_id
+  AND ci.direction = ${MessageDirection.RECEIVE}`;
 
 /** A conversation-list row: the conversation's columns (prefixed `c_`), then its last message's. */
 export type ConversationRow = MessageRow & { c_type: number; c_target: string; c_version: number };
@@ -179,4 +218,45 @@ export function conversationFromRow(row: ConversationRow): ConversationEntry {
 export function stripDelivery(m: NewMessage): StoredMessage {
   const { recipients: _recipients, senderCopy: _senderCopy, ...message } = m;
   return message;
+}
+
+/** The `directed_to` column of a message: its toUserIds as a JSON array, NULL for the whole conversation. */
+export function directedToColumn(toUserIds: readonly string[] | undefined): string | null {
+  return toUserIds === undefined ? null : JSON.stringify(toUserIds);
+}
+
+/**
+ * What a `directed_to` column contains when it names `userId`: the id as a JSON string. User ids
+ * hold no quote (USER_ID_PATTERN), so the quoted id matches that one element and nothing else.
+ */
+export function directedMatch(userId: string): string {
+  return JSON.stringify(userId);
+}
+
+/**
+ * The `mentioned` column of a message: `*` when it mentions everyone, the users it names as a JSON
+ * array (matched as `directed_to` is, with directedMatch), NULL when it mentions no one. Only ids a
+ * user can have are kept: they hold no quote, so no element can pass for another.
+ */
+export function mentionedColumn(m: Pick<StoredMessage, 'flags' | 'content'>): string | null {
+  if ((m.flags & MessageFlag.MENTIONED) === 0) return null;
+  const targets = mentionTargetsOf(m.content);
+  if (targets === 'everyone') return MENTIONS_EVERYONE;
+  const named = targets?.filter(isValidUserId) ?? [];
+  return named.length > 0 ? JSON.stringify(named) : null;
+}
+
+/** The `mentioned` column of a message that mentions everyone. */
+export const MENTIONS_EVERYONE = '*';
+
+/** A read position's row; never-marked conversations read as 0s. */
+export interface PositionRow {
+  conversation_type: number;
+  target_id: string;
+  read_time: number;
+  version: number;
+}
+
+export function positionFromRow(row: PositionRow): ReadPosition {
+  return { conversationType: row.conversation_type as StoredConversationType, targetId: row.target_id, readTime: row.read_time, version: row.version };
 }

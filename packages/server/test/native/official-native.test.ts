@@ -443,3 +443,60 @@ describe('official native SDK: server restart', () => {
     ]);
   });
 });
+
+describe('official native SDK: recall and edit', () => {
+  it('recalls and edits its own messages (empty frame targets, the edit window from navigation), seen by the peer', async () => {
+    const [native, parley] = await Promise.all([connectedNative('c-native'), connectedParley('c-parley')]);
+    const changed: Message[] = [];
+    parley.client.addMessageChangeListener((messages) => changed.push(...messages));
+    const toEdit = await nativeSend(native, 'c-parley', 'helo');
+    const toRecall = await nativeSend(native, 'c-parley', 'oops');
+    await expect.poll(() => parley.received.map((m) => m.messageUId)).toEqual([toEdit.uid, toRecall.uid]);
+
+    expect(await native.call('modifyMessage', { conversationType: PRIVATE, targetId: 'c-parley', messageUId: toEdit.uid, content: { content: 'hello' } })).toMatchObject({ code: 0 });
+    expect(await native.call('recallMessage', { conversationType: PRIVATE, targetId: 'c-parley', messageUId: toRecall.uid, sentTime: toRecall.sentTime })).toMatchObject({ code: 0 });
+    await expect
+      .poll(() => changed.map((m) => [m.messageUId, m.objectName, (m.content as { content?: string }).content]))
+      .toEqual([
+        [toEdit.uid, 'RC:TxtMsg', 'hello'],
+        [toRecall.uid, 'RC:RcNtf', undefined],
+      ]);
+    const history = await native.getRemoteHistory(PRIVATE, 'c-parley', { count: 10 });
+    expect(history.list.map((m) => [m.messageUId, m.messageType])).toEqual(expect.arrayContaining([[toEdit.uid, 'RC:TxtMsg'], [toRecall.uid, 'RC:RcNtf']]));
+  });
+});
+
+describe('official native SDK: typing', () => {
+  it('sends typing on the status topic with qos 0 and receives it live, both ways with the Web SDK', async () => {
+    const [native, web] = await Promise.all([connectedNative('ty-native'), connectedWeb('ty-web')]);
+    const typing = await native.call('sendMessage', { conversationType: PRIVATE, targetId: 'ty-web', messageType: 'RC:TypSts', content: { typingContentType: 'RC:TxtMsg' } });
+    expect(typing).toMatchObject({ code: 0 });
+    const event = await web.waitForEvent('TYPING_STATUS');
+    expect(event.payload).toMatchObject({ status: [{ conversationType: PRIVATE, targetId: 'ty-native', list: [{ userId: 'ty-native', messageType: 'RC:TxtMsg' }] }] });
+
+    expect((await web.call('sendTypingStatusMessage', { conversationType: PRIVATE, targetId: 'ty-native', typingContentType: 'RC:TxtMsg' })).code).toBe(0);
+    await expect.poll(() => native.receivedMessages.map((m) => [m.messageType, m.senderUserId, m.isStatusMessage])).toEqual([['RC:TypSts', 'ty-web', true]]);
+    // Never stored: the history of either side is empty.
+    expect((await native.getRemoteHistory(PRIVATE, 'ty-web')).list).toEqual([]);
+  });
+});
+
+describe('official native SDK: deleting and clearing remote history', () => {
+  it('deletes and clears for itself only; a fresh Web SDK of the same user sees neither, the peer keeps all', async () => {
+    const [native, alice] = await Promise.all([connectedNative('dl-native'), connectedWeb('dl-web')]);
+    const sent = [await webSend(alice, 'dl-native', 'n0'), await webSend(alice, 'dl-native', 'n1'), await webSend(alice, 'dl-native', 'n2')];
+    await expect.poll(() => native.receivedMessages.length).toBe(3);
+
+    const last = sent[2]!;
+    const deleted = await native.call('deleteRemoteMessages', { conversationType: PRIVATE, targetId: 'dl-web', messages: [{ messageUId: last.uid, sentTime: last.sentTime, messageDirection: RECEIVED }] });
+    expect(deleted).toMatchObject({ code: 0 });
+    expect(await native.call('clearRemoteHistoryMessages', { conversationType: PRIVATE, targetId: 'dl-web', timestamp: sent[0]!.sentTime })).toMatchObject({ code: 0 });
+    expect((await native.getRemoteHistory(PRIVATE, 'dl-web', { count: 10 })).list.map((m) => m.messageUId)).toEqual([sent[1]!.uid]);
+
+    const fresh = await connectedWeb('dl-native');
+    await fresh.waitForEvent('PULL_OFFLINE_MESSAGE_FINISHED');
+    expect(webReceived(fresh).map((m) => m.messageUId)).toEqual([sent[1]!.uid]);
+    const peerHistory = await alice.getHistoryMessages(PRIVATE, 'dl-native', { timestamp: 0, count: 10 });
+    expect(peerHistory.data!.list.map((m) => m.messageUId)).toEqual(sent.map((s) => s.uid));
+  });
+});

@@ -216,3 +216,93 @@ export class DeliveryChecker {
 export function summarize(name: string, report: CheckReport, faults: number): string {
   return `[faults] ${name}: faults=${faults} attempted=${report.attempted} acked=${report.acked} expected=${report.expectedDeliveries} delivered=${report.delivered} lost=${report.lost} duplicated=${report.duplicated} reordered=${report.reordered} phantom=${report.phantom}`;
 }
+
+/**
+ * The change checker of the fault suite: recalls and edits, one per message, as each device's app
+ * is told of them. A device is told of an acked change exactly once: either its first sight of the
+ * message is already the changed one, or it saw the message before and then gets one change event.
+ * `verify()` also reads each device's local database, which must hold the final state.
+ */
+export interface ChangeReport {
+  attempted: number;
+  acked: number;
+  /** (acked change, device that saw its message) pairs checked. */
+  checked: number;
+  lost: number;
+  duplicated: number;
+  inconsistent: number;
+  examples: string[];
+}
+
+/** How a message reads for the checker: `recalled`, or its text. */
+export type MessageState = string;
+
+export class ChangeChecker {
+  private readonly changes = new Map<string, { final: MessageState; acked: boolean }>();
+  /** device -> uid -> its first state as told, and the change events told. */
+  private readonly told = new Map<string, Map<string, { first: MessageState | undefined; events: MessageState[] }>>();
+
+  /** A change of `uid` is about to be made; the message then reads `final`. */
+  attempted(uid: string, final: MessageState): void {
+    this.changes.set(uid, { final, acked: false });
+  }
+
+  acked(uid: string): void {
+    const change = this.changes.get(uid);
+    if (!change) throw new Error(`ack of a change never attempted: ${uid}`);
+    change.acked = true;
+  }
+
+  /** A device's app got these messages (new to it). */
+  sawMessages(deviceId: string, messages: { uid: string; state: MessageState }[]): void {
+    for (const { uid, state } of messages) {
+      const record = this.recordOf(deviceId, uid);
+      record.first ??= state;
+    }
+  }
+
+  /** A device's app was told these messages changed. */
+  sawChanges(deviceId: string, messages: { uid: string; state: MessageState }[]): void {
+    for (const { uid, state } of messages) this.recordOf(deviceId, uid).events.push(state);
+  }
+
+  /** `stateAt` reads a message from a device's local database. */
+  async verify(stateAt: (deviceId: string, uid: string) => Promise<MessageState | undefined>): Promise<ChangeReport> {
+    const report: ChangeReport = { attempted: this.changes.size, acked: 0, checked: 0, lost: 0, duplicated: 0, inconsistent: 0, examples: [] };
+    const example = (s: string) => {
+      if (report.examples.length < 20) report.examples.push(s);
+    };
+    for (const [uid, change] of this.changes) {
+      if (change.acked) report.acked++;
+      for (const [deviceId, records] of this.told) {
+        const record = records.get(uid);
+        if (!record || record.first === undefined) continue;
+        const times = (record.first === change.final ? 1 : 0) + record.events.filter((s) => s === change.final).length;
+        if (times > 1) {
+          report.duplicated++;
+          example(`duplicated at ${deviceId}: ${uid} told ${times} times (first ${record.first}, events ${record.events.join(',')})`);
+        }
+        if (!change.acked) continue;
+        report.checked++;
+        if (times === 0) {
+          report.lost++;
+          example(`lost at ${deviceId}: ${uid} never told ${change.final}`);
+        }
+        const stored = await stateAt(deviceId, uid);
+        if (stored !== change.final) {
+          report.inconsistent++;
+          example(`inconsistent at ${deviceId}: ${uid} stored as ${stored}, final ${change.final}`);
+        }
+      }
+    }
+    return report;
+  }
+
+  private recordOf(deviceId: string, uid: string) {
+    const records = this.told.get(deviceId) ?? new Map<string, { first: MessageState | undefined; events: MessageState[] }>();
+    this.told.set(deviceId, records);
+    const record = records.get(uid) ?? { first: undefined, events: [] };
+    records.set(uid, record);
+    return record;
+  }
+}

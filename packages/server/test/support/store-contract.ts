@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { conversationKey } from '../../src/core/messaging/conversation-key.js';
 import { newMessageUid } from '../../src/core/messaging/message-uid.js';
 import { migrations, type Dialect } from '../../src/store/migrations.js';
-import { MEMBERSHIP_PERIODS_KEPT, type AppendedMessage, type AppRecord, type ConversationEntry, type NewMessage, type Store, type StoredMessage } from '../../src/store/store.js';
+import { MEMBERSHIP_PERIODS_KEPT, type AppendedMessage, type AppRecord, type ConversationEntry, type NewMessage, type ReadPosition, type Store, type StoredMessage } from '../../src/store/store.js';
 
 /**
  * The behaviour every Store backend must show. Each backend's test file calls this with a factory
@@ -325,7 +325,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         expect(again).toEqual({ message: stored?.message, duplicate: true, cursors: [] });
         expect((await store.messages.pullInbox('a1', 'bob', 0, 10)).map((e) => e.message.uid)).toEqual([first.uid]);
         expect((await store.messages.pullInbox('a1', 'alice', 0, 10)).map((e) => e.message.uid)).toEqual([first.uid]);
-        expect((await store.messages.history('a1', first.conversationKey, 0, false, 10)).map((m) => m.uid)).toEqual([first.uid]);
+        expect((await store.messages.history('a1', first.conversationKey, 'alice', 0, false, 10)).map((m) => m.uid)).toEqual([first.uid]);
         const [conversation] = await store.messages.conversations('a1', 'bob', 0, 10);
         expect(conversation?.lastMessage.uid).toBe(first.uid);
 
@@ -359,7 +359,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
           expect(await store.messages.pullInbox('a1', userId, 0, 10)).toEqual([]);
           expect(await store.messages.conversations('a1', userId, 0, 10)).toEqual([]);
         }
-        expect(await store.messages.history('a1', good.conversationKey, 0, false, 10)).toEqual([]);
+        expect(await store.messages.history('a1', good.conversationKey, 'alice', 0, false, 10)).toEqual([]);
         // The rolled-back message left no trace that would turn its retry into a "duplicate".
         const [retried] = await store.messages.append([good]);
         expect(retried?.duplicate).toBe(false);
@@ -386,13 +386,13 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
           m400,
         ]);
         const uids = (messages: StoredMessage[]) => messages.map((m) => m.uid);
-        expect(uids(await store.messages.history('a1', key, 300, true, 10))).toEqual([m200.uid, m100.uid]);
-        expect(uids(await store.messages.history('a1', key, 10_000, true, 10))).toEqual([m400.uid, m300.uid, m200.uid, m100.uid]);
-        expect(uids(await store.messages.history('a1', key, 10_000, true, 2))).toEqual([m400.uid, m300.uid]);
-        expect(uids(await store.messages.history('a1', key, 100, false, 10))).toEqual([m200.uid, m300.uid, m400.uid]);
-        expect(uids(await store.messages.history('a1', key, 0, false, 2))).toEqual([m100.uid, m200.uid]);
-        expect(await store.messages.history('a1', key, 100, true, 10)).toEqual([]);
-        expect(await store.messages.history('a1', key, 400, false, 10)).toEqual([]);
+        expect(uids(await store.messages.history('a1', key, 'alice', 300, true, 10))).toEqual([m200.uid, m100.uid]);
+        expect(uids(await store.messages.history('a1', key, 'alice', 10_000, true, 10))).toEqual([m400.uid, m300.uid, m200.uid, m100.uid]);
+        expect(uids(await store.messages.history('a1', key, 'alice', 10_000, true, 2))).toEqual([m400.uid, m300.uid]);
+        expect(uids(await store.messages.history('a1', key, 'alice', 100, false, 10))).toEqual([m200.uid, m300.uid, m400.uid]);
+        expect(uids(await store.messages.history('a1', key, 'alice', 0, false, 2))).toEqual([m100.uid, m200.uid]);
+        expect(await store.messages.history('a1', key, 'alice', 100, true, 10)).toEqual([]);
+        expect(await store.messages.history('a1', key, 'alice', 400, false, 10)).toEqual([]);
         // Both sides name the conversation with the same key.
         expect(conversationKey(1, 'bob', 'alice')).toBe(key);
       });
@@ -403,14 +403,14 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         await store.messages.append(sent);
         const key = conversationKey(3, 'bob', 'g1');
         const times = (messages: StoredMessage[]) => messages.map((m) => m.sentTime);
-        expect(times(await store.messages.history('a1', key, 10_000, true, 10, { from: 200, to: 400 }))).toEqual([300, 200]);
-        expect(times(await store.messages.history('a1', key, 0, false, 10, { from: 200, to: 400 }))).toEqual([200, 300]);
-        expect(times(await store.messages.history('a1', key, 0, false, 10, { from: 300, to: undefined }))).toEqual([300, 400, 500]);
+        expect(times(await store.messages.history('a1', key, 'alice', 10_000, true, 10, { from: 200, to: 400 }))).toEqual([300, 200]);
+        expect(times(await store.messages.history('a1', key, 'alice', 0, false, 10, { from: 200, to: 400 }))).toEqual([200, 300]);
+        expect(times(await store.messages.history('a1', key, 'alice', 0, false, 10, { from: 300, to: undefined }))).toEqual([300, 400, 500]);
         // The page's own bound (strictly before or after `time`) still holds inside the window.
-        expect(times(await store.messages.history('a1', key, 300, true, 10, { from: 100, to: 500 }))).toEqual([200, 100]);
-        expect(times(await store.messages.history('a1', key, 300, false, 10, { from: 100, to: 500 }))).toEqual([400]);
-        expect(times(await store.messages.history('a1', key, 10_000, true, 1, { from: 100, to: 500 }))).toEqual([400]);
-        expect(await store.messages.history('a1', key, 10_000, true, 10, { from: 250, to: 300 })).toEqual([]);
+        expect(times(await store.messages.history('a1', key, 'alice', 300, true, 10, { from: 100, to: 500 }))).toEqual([200, 100]);
+        expect(times(await store.messages.history('a1', key, 'alice', 300, false, 10, { from: 100, to: 500 }))).toEqual([400]);
+        expect(times(await store.messages.history('a1', key, 'alice', 10_000, true, 1, { from: 100, to: 500 }))).toEqual([400]);
+        expect(await store.messages.history('a1', key, 'alice', 10_000, true, 10, { from: 250, to: 300 })).toEqual([]);
       });
 
       it('lists one conversation per (user, type, target) with its latest message, most recent first', async () => {
@@ -472,8 +472,8 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
 
         expect((await store.messages.pullInbox('a1', 'bob', 0, 10)).map((e) => e.message.uid)).toEqual([recent.uid]);
         expect((await store.messages.pullInbox('a1', 'carol', 0, 10))).toEqual([]);
-        expect((await store.messages.history('a1', old1.conversationKey, 0, false, 10)).map((m) => m.uid)).toEqual([recent.uid]);
-        expect(await store.messages.history('a1', old2.conversationKey, 0, false, 10)).toEqual([]);
+        expect((await store.messages.history('a1', old1.conversationKey, 'alice', 0, false, 10)).map((m) => m.uid)).toEqual([recent.uid]);
+        expect(await store.messages.history('a1', old2.conversationKey, 'alice', 0, false, 10)).toEqual([]);
         // bob's conversation with carol ended in a purged message and goes; the one with alice stays.
         expect((await store.messages.conversations('a1', 'bob', 0, 10)).map((c) => c.targetId)).toEqual(['alice']);
         expect(await store.messages.conversations('a1', 'carol', 0, 10)).toEqual([]);
@@ -508,12 +508,16 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         await store.messages.append([inA1, inA2]);
         expect((await store.messages.pullInbox('a1', 'bob', 0, 10)).map((e) => e.message.uid)).toEqual([inA1.uid]);
         expect((await store.messages.pullInbox('a2', 'bob', 0, 10)).map((e) => e.message.uid)).toEqual([inA2.uid]);
-        expect((await store.messages.history('a1', inA1.conversationKey, 0, false, 10)).map((m) => m.uid)).toEqual([inA1.uid]);
-        expect((await store.messages.history('a2', inA1.conversationKey, 0, false, 10)).map((m) => m.uid)).toEqual([inA2.uid]);
+        expect((await store.messages.history('a1', inA1.conversationKey, 'alice', 0, false, 10)).map((m) => m.uid)).toEqual([inA1.uid]);
+        expect((await store.messages.history('a2', inA1.conversationKey, 'alice', 0, false, 10)).map((m) => m.uid)).toEqual([inA2.uid]);
         expect((await store.messages.conversations('a2', 'bob', 0, 10)).map((c) => c.lastMessage.uid)).toEqual([inA2.uid]);
         expect(await store.messages.pullInbox('other', 'bob', 0, 10)).toEqual([]);
       });
     });
+
+    describeMessageChanges(() => store);
+    describeReadState(() => store);
+    describeDeletions(() => store);
 
     if (reopen) {
       it('keeps what it stored across a close and reopen', async () => {
@@ -605,4 +609,571 @@ function baseMessage(appKey: string, senderId: string, sentTime: number) {
     flags: 3,
     clientUniqueId: undefined,
   };
+}
+
+/** Recall, edit and expansion (MessageChangeRepository and changes carried by appended messages). */
+function describeMessageChanges(current: () => Store): void {
+  describe('message changes', () => {
+    const recallOf = (original: StoredMessage, sentTime: number, isDelete = false): NewMessage =>
+      privateMessage('a1', original.senderId, original.targetId, sentTime, {
+        objectName: 'RC:RcCmd',
+        content: JSON.stringify({ messageUId: original.uid }),
+        flags: 0,
+        change: { kind: 'recall', uid: original.uid, conversationKey: original.conversationKey, recall: { operatorId: original.senderId, time: 0, isDelete, admin: false } },
+      });
+
+    it('stores a recall with its command in one transaction, once, and serves the recalled message', async () => {
+      const store = current();
+      const [sent] = await store.messages.append([privateMessage('a1', 'alice', 'bob', 100)]);
+      const original = sent!.message;
+      const [recalled] = await store.messages.append([recallOf(original, 200)]);
+      expect(recalled!.change).toMatchObject({ kind: 'applied', message: { uid: original.uid, recall: { operatorId: 'alice', time: 200, isDelete: false } } });
+      const holders = recalled!.change!.kind === 'applied' ? recalled!.change!.holders : [];
+      expect(holders.map((h) => [h.userId, h.direction])).toEqual([['alice', 1], ['bob', 2]]);
+      expect((await store.messageChanges.find('a1', original.uid))?.recall).toEqual({ operatorId: 'alice', time: 200, isDelete: false, admin: false });
+      // The peer's inbox: the original (as it stands) and the command, which knows where the original sits.
+      const bobInbox = await store.messages.pullInbox('a1', 'bob', 0, 10);
+      expect(bobInbox.map((e) => [e.message.objectName, e.message.recall?.time, e.changesCursor])).toEqual([
+        ['RC:TxtMsg', 200, undefined],
+        ['RC:RcCmd', undefined, bobInbox[0]!.cursor],
+      ]);
+      // The sender's own copy is never judged by cursor (DeviceSync).
+      expect((await store.messages.pullInbox('a1', 'alice', 0, 10)).map((e) => e.changesCursor)).toEqual([undefined, undefined]);
+      const history = await store.messages.history('a1', original.conversationKey, 'alice', 1000, true, 10);
+      expect(history.map((m) => [m.uid, m.recall?.time])).toEqual([[original.uid, 200]]);
+      // A second recall (a retry, or a race) stores nothing and says how the first went.
+      const [again] = await store.messages.append([recallOf(original, 300)]);
+      expect(again).toMatchObject({ duplicate: false, cursors: [], change: { kind: 'repeat', message: { recall: { time: 200 } } } });
+      expect(await store.messages.pullInbox('a1', 'bob', 0, 10)).toHaveLength(2);
+    });
+
+    it('leaves a message recalled with delete out of history, and refuses a change naming another conversation', async () => {
+      const store = current();
+      const [sent] = await store.messages.append([privateMessage('a1', 'alice', 'bob', 100)]);
+      const original = sent!.message;
+      const [elsewhere] = await store.messages.append([{ ...recallOf(original, 150), change: { kind: 'recall', uid: original.uid, conversationKey: conversationKey(1, 'alice', 'carol'), recall: { operatorId: 'alice', time: 0, isDelete: false, admin: false } } }]);
+      expect(elsewhere).toMatchObject({ cursors: [], change: { kind: 'missing' } });
+      const [other] = await store.messages.append([{ ...recallOf(original, 150), appKey: 'a2' }]);
+      expect(other!.change).toEqual({ kind: 'missing' });
+      expect((await store.messages.pullInbox('a1', 'bob', 0, 10)).map((e) => e.message.objectName)).toEqual(['RC:TxtMsg']);
+      await store.messages.append([recallOf(original, 200, true)]);
+      expect(await store.messages.history('a1', original.conversationKey, 'alice', 1000, true, 10)).toEqual([]);
+    });
+
+    it('edits a message and gives every holder its edit feed entry at a strictly increasing version', async () => {
+      const store = current();
+      const [sent] = await store.messages.append([privateMessage('a1', 'alice', 'bob', 100)]);
+      const original = sent!.message;
+      const edit = (content: string, time: number) => store.messageChanges.edit('a1', { kind: 'edit', uid: original.uid, content, conversationKey: original.conversationKey }, time);
+      const first = await edit('{"content":"one"}', 500);
+      expect(first.outcome).toMatchObject({ kind: 'applied', message: { content: '{"content":"one"}', modifiedTime: 500 } });
+      expect(first.versions).toEqual([{ userId: 'alice', version: 500 }, { userId: 'bob', version: 500 }]);
+      // An earlier clock still moves both the edit time and the versions forward.
+      const second = await edit('{"content":"two"}', 400);
+      expect(second.outcome).toMatchObject({ kind: 'applied', message: { modifiedTime: 501 } });
+      expect(second.versions).toEqual([{ userId: 'alice', version: 501 }, { userId: 'bob', version: 501 }]);
+      expect(await edit('{"content":"two"}', 600)).toEqual({ outcome: { kind: 'repeat', message: expect.objectContaining({ modifiedTime: 501 }) }, versions: [] });
+      const feed = await store.messageChanges.editsAfter('a1', 'bob', 0, 10);
+      expect(feed.map((e) => [e.version, e.message.content, e.message.modifiedTime])).toEqual([[501, '{"content":"two"}', 501]]);
+      expect(await store.messageChanges.editsAfter('a1', 'bob', 501, 10)).toHaveLength(0);
+      expect((await store.messages.pullInbox('a1', 'bob', 0, 10))[0]?.message).toMatchObject({ content: '{"content":"two"}', modifiedTime: 501 });
+      await store.messages.append([recallOf(original, 700)]);
+      expect((await edit('{"content":"three"}', 800)).outcome).toMatchObject({ kind: 'refused', status: 20116 });
+      expect((await store.messageChanges.edit('a1', { kind: 'edit', uid: 'NONE-NONE-NONE-NONE', content: '{}', conversationKey: original.conversationKey }, 800)).outcome).toEqual({ kind: 'missing' });
+    });
+
+    it('merges expansion updates into an expandable message, up to 300 keys, storing the update only when it applies', async () => {
+      const store = current();
+      const expandable = privateMessage('a1', 'alice', 'bob', 100, { flags: 3 | MessageFlag.EXPANDABLE, expansion: JSON.stringify({ a: { v: '1', ts: 0 } }) });
+      const [sent] = await store.messages.append([expandable, privateMessage('a1', 'alice', 'bob', 101)]);
+      const original = sent!.message;
+      expect((await store.messageChanges.find('a1', original.uid))?.expansion).toBe(expandable.expansion);
+      const update = (change: { put?: Record<string, string>; del?: string[] }, uid = original.uid, sentTime = 200) =>
+        privateMessage('a1', 'bob', 'alice', sentTime, { objectName: 'RC:MsgExMsg', content: '{}', flags: 0, change: { kind: 'expand', uid, conversationKey: original.conversationKey, ...change } });
+      const [merged] = await store.messages.append([update({ put: { b: '2' }, del: ['a'] })]);
+      expect(merged!.change).toMatchObject({ kind: 'applied' });
+      expect(JSON.parse((await store.messageChanges.find('a1', original.uid))!.expansion!)).toEqual({ b: { v: '2', ts: 0 } });
+      const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, 'v']));
+      const [tooMany] = await store.messages.append([update({ put: many })]);
+      expect(tooMany).toMatchObject({ cursors: [], change: { kind: 'refused', status: 34010 } });
+      const [notExpandable] = await store.messages.append([update({ put: { b: '3' } }, (await store.messages.history('a1', original.conversationKey, 'alice', 1000, true, 1))[0]!.uid)]);
+      expect(notExpandable!.change).toMatchObject({ kind: 'refused', status: 22202 });
+      expect((await store.messages.pullInbox('a1', 'alice', 0, 10)).map((e) => e.message.objectName)).toEqual(['RC:TxtMsg', 'RC:TxtMsg', 'RC:MsgExMsg']);
+    });
+
+    it("sends a change only to the original's holders, and takes expansion updates only from a holder", async () => {
+      const store = current();
+      // Directed to bob; carol is a member who was not listed. The change messages are addressed
+      // to the whole membership, as the send path routes them; the store narrows them.
+      const directed = groupMessage('a1', 'alice', 'g1', ['bob'], 100, { toUserIds: ['bob'], flags: 3 | MessageFlag.EXPANDABLE });
+      await store.messages.append([directed]);
+      const members = ['alice', 'bob', 'carol', 'dave'];
+      const change = (from: string, sentTime: number, objectName: string, carried: NewMessage['change']) =>
+        groupMessage('a1', from, 'g1', members.filter((m) => m !== from), sentTime, { objectName, content: '{}', flags: 0, change: carried });
+      const expand = (from: string, sentTime: number) =>
+        change(from, sentTime, 'RC:MsgExMsg', { kind: 'expand', uid: directed.uid, conversationKey: directed.conversationKey, put: { secret: from } });
+
+      const [byCarol] = await store.messages.append([expand('carol', 150)]);
+      expect(byCarol).toMatchObject({ cursors: [], change: { kind: 'refused', status: 22201 } });
+      const [byBob] = await store.messages.append([expand('bob', 200)]);
+      expect(byBob!.change).toMatchObject({ kind: 'applied' });
+      expect(byBob!.cursors.map((c) => c.userId).sort()).toEqual(['alice', 'bob']);
+      const recall = { operatorId: 'alice', time: 0, isDelete: false, admin: false };
+      const [recalled] = await store.messages.append([change('alice', 300, 'RC:RcCmd', { kind: 'recall', uid: directed.uid, conversationKey: directed.conversationKey, recall })]);
+      expect(recalled!.cursors.map((c) => c.userId).sort()).toEqual(['alice', 'bob']);
+      for (const outsider of ['carol', 'dave']) expect(await store.messages.pullInbox('a1', outsider, 0, 10)).toEqual([]);
+      expect((await store.messages.pullInbox('a1', 'bob', 0, 10)).map((e) => e.message.objectName)).toEqual(['RC:TxtMsg', 'RC:MsgExMsg', 'RC:RcCmd']);
+    });
+
+    it('keeps one edit feed entry per user and message, moved to a new version at each edit', async () => {
+      const store = current();
+      const [first, second] = [privateMessage('a1', 'alice', 'bob', 100), privateMessage('a1', 'alice', 'bob', 101)];
+      await store.messages.append([first!, second!]);
+      const edit = (m: NewMessage, content: string, time: number) =>
+        store.messageChanges.edit('a1', { kind: 'edit', uid: m.uid, content: JSON.stringify({ content }), conversationKey: m.conversationKey }, time);
+      await edit(first!, 'one', 500);
+      await edit(second!, 'two', 600);
+      const again = await edit(first!, 'one again', 700);
+      expect(again.versions).toEqual([{ userId: 'alice', version: 700 }, { userId: 'bob', version: 700 }]);
+      const feed = await store.messageChanges.editsAfter('a1', 'bob', 0, 10);
+      expect(feed.map((e) => [e.version, e.message.uid])).toEqual([
+        [600, second!.uid],
+        [700, first!.uid],
+      ]);
+      // A device whose cursor passed the first edit still hears of the second edit of that message.
+      expect((await store.messageChanges.editsAfter('a1', 'bob', 600, 10)).map((e) => e.message.uid)).toEqual([first!.uid]);
+    });
+
+    it('takes a message recalled with delete out of the conversation list and the edit feed', async () => {
+      const store = current();
+      const earlier = privateMessage('a1', 'bob', 'alice', 100);
+      const last = privateMessage('a1', 'alice', 'bob', 200);
+      const only = privateMessage('a1', 'alice', 'carol', 150);
+      await store.messages.append([earlier, last, only]);
+      await store.messageChanges.edit('a1', { kind: 'edit', uid: last.uid, content: '{"content":"edited"}', conversationKey: last.conversationKey }, 300);
+      await store.messages.append([recallOf(last, 400, true), recallOf(only, 401, true)]);
+      const lastOf = async (userId: string) => (await store.messages.conversations('a1', userId, 0, 10)).map((c) => [c.targetId, c.lastMessage.uid]);
+      expect(await lastOf('alice')).toEqual([['bob', earlier.uid]]);
+      expect(await lastOf('bob')).toEqual([['alice', earlier.uid]]);
+      expect(await lastOf('carol')).toEqual([]);
+      expect(await store.messageChanges.editsAfter('a1', 'bob', 0, 10)).toEqual([]);
+    });
+  });
+}
+
+/** Directed group messages, read positions with the unread counted from them, and group reads (ReadRepository). */
+function describeReadState(current: () => Store): void {
+  describe('read state', () => {
+    const uids = (messages: { uid: string }[]) => messages.map((m) => m.uid);
+
+    it('keeps a directed group message for the users it names: their inboxes, and history for them and the sender only', async () => {
+      const store = current();
+      const directed = groupMessage('a1', 'alice', 'g1', ['bob'], 100, { toUserIds: ['bob'] });
+      const open = groupMessage('a1', 'alice', 'g1', ['bob', 'carol'], 200);
+      const [stored] = await store.messages.append([directed, open]);
+      expect(stored!.message.toUserIds).toEqual(['bob']);
+      expect((await store.messages.pullInbox('a1', 'bob', 0, 10)).map((e) => [e.message.uid, e.message.toUserIds])).toEqual([
+        [directed.uid, ['bob']],
+        [open.uid, undefined],
+      ]);
+      expect((await store.messages.pullInbox('a1', 'carol', 0, 10)).map((e) => e.message.uid)).toEqual([open.uid]);
+      const key = conversationKey(3, 'alice', 'g1');
+      expect(uids(await store.messages.history('a1', key, 'carol', 1000, true, 10))).toEqual([open.uid]);
+      expect(uids(await store.messages.history('a1', key, 'carol', 0, false, 10))).toEqual([open.uid]);
+      expect(uids(await store.messages.history('a1', key, 'bob', 1000, true, 10))).toEqual([open.uid, directed.uid]);
+      expect(uids(await store.messages.history('a1', key, 'alice', 0, false, 10))).toEqual([directed.uid, open.uid]);
+      // A name that merely contains another's is not it.
+      expect(uids(await store.messages.history('a1', key, 'bo', 1000, true, 10))).toEqual([open.uid]);
+    });
+
+    it('moves a read position forward only, each move at a version above all earlier ones of the user', async () => {
+      const store = current();
+      const withAlice = { conversationType: 1 as const, targetId: 'alice' };
+      const inGroup = { conversationType: 3 as const, targetId: 'g1' };
+      const mark = (appKey: string, userId: string, c: ReadPosition | typeof withAlice | typeof inGroup, readTime: number, now: number) =>
+        store.reads.markRead(appKey, userId, c, readTime, now, false);
+      expect(await mark('a1', 'bob', withAlice, 100, 1000)).toEqual({ kind: 'moved', version: 1000 });
+      expect(await mark('a1', 'bob', withAlice, 100, 2000)).toEqual({ kind: 'unchanged' });
+      expect(await mark('a1', 'bob', withAlice, 50, 2000)).toEqual({ kind: 'unchanged' });
+      // A clock behind the last version still moves it forward.
+      expect(await mark('a1', 'bob', withAlice, 200, 900)).toEqual({ kind: 'moved', version: 1001 });
+      expect(await mark('a1', 'bob', inGroup, 300, 900)).toEqual({ kind: 'moved', version: 1002 });
+      expect(await mark('a1', 'carol', withAlice, 100, 500)).toEqual({ kind: 'moved', version: 500 });
+      expect(await mark('a2', 'bob', withAlice, 100, 10)).toEqual({ kind: 'moved', version: 10 });
+      expect(await store.reads.readTime('a1', 'bob', withAlice)).toBe(200);
+      expect(await store.reads.readTime('a1', 'bob', { conversationType: 1, targetId: 'dave' })).toBe(0);
+
+      const changed = (version: number, after?: ReadPosition, limit = 10) => store.reads.changedSince('a1', 'bob', version, after, limit);
+      expect(await changed(1001)).toEqual([
+        { ...withAlice, readTime: 200, version: 1001 },
+        { ...inGroup, readTime: 300, version: 1002 },
+      ]);
+      expect(await changed(1002)).toEqual([{ ...inGroup, readTime: 300, version: 1002 }]);
+      const [first] = await changed(0, undefined, 1);
+      expect(first).toEqual({ ...withAlice, readTime: 200, version: 1001 });
+      expect(await changed(0, first, 1)).toEqual([{ ...inGroup, readTime: 300, version: 1002 }]);
+      expect(await changed(1003)).toEqual([]);
+    });
+
+    it("marks, listed only, just the conversations in the user's list, or those with a position already", async () => {
+      const store = current();
+      await store.messages.append([privateMessage('a1', 'alice', 'bob', 100), groupMessage('a1', 'alice', 'g1', ['bob'], 110), systemMessage('a1', 'admin', 'bob', 120)]);
+      const mark = (userId: string, conversationType: 1 | 3 | 6, targetId: string, readTime = 100) => store.reads.markRead('a1', userId, { conversationType, targetId }, readTime, 1000, true);
+      expect(await mark('bob', 1, 'alice')).toMatchObject({ kind: 'moved' });
+      expect(await mark('bob', 3, 'g1')).toMatchObject({ kind: 'moved' });
+      expect(await mark('bob', 6, 'admin')).toMatchObject({ kind: 'moved' });
+      for (const [userId, type, targetId] of [['bob', 1, 'mallory'], ['mallory', 1, 'bob'], ['bob', 3, 'g2'], ['mallory', 3, 'g1'], ['bob', 6, 'news']] as const) {
+        expect(await mark(userId, type, targetId)).toEqual({ kind: 'no-conversation' });
+      }
+      expect(await store.reads.changedSince('a1', 'mallory', 0, undefined, 10)).toEqual([]);
+      // A group member needs no row: the caller checked membership.
+      expect(await store.reads.markRead('a1', 'carol', { conversationType: 3, targetId: 'g1' }, 100, 1000, false)).toMatchObject({ kind: 'moved' });
+      // A position once made stays markable, whatever becomes of the row.
+      await store.messages.purgeBefore(1000, 10);
+      expect(await mark('bob', 1, 'alice', 150)).toMatchObject({ kind: 'moved' });
+    });
+
+    it('gives positions a new version without moving them, creating them only for listed conversations, and forgets old ones', async () => {
+      const store = current();
+      await store.messages.append([privateMessage('a1', 'alice', 'bob', 100), privateMessage('a1', 'carol', 'bob', 100)]);
+      await store.reads.markRead('a1', 'bob', { conversationType: 1, targetId: 'alice' }, 100, 1000, true);
+      const version = await store.reads.touch(
+        'a1',
+        'bob',
+        [
+          { conversationType: 1, targetId: 'alice' },
+          { conversationType: 1, targetId: 'carol' },
+          { conversationType: 1, targetId: 'nobody' },
+        ],
+        500,
+      );
+      expect(version).toBe(1001);
+      expect(await store.reads.changedSince('a1', 'bob', version, undefined, 10)).toEqual([
+        { conversationType: 1, targetId: 'alice', readTime: 100, version },
+        { conversationType: 1, targetId: 'carol', readTime: 0, version },
+      ]);
+      await store.reads.markRead('a1', 'dave', { conversationType: 3, targetId: 'g1' }, 100, 5000, false);
+      expect(await store.reads.purgeBefore(2000, 1)).toBe(1);
+      expect(await store.reads.purgeBefore(2000, 10)).toBe(1);
+      expect(await store.reads.purgeBefore(2000, 10)).toBe(0);
+      expect(await store.reads.readTime('a1', 'bob', { conversationType: 1, targetId: 'alice' })).toBe(0);
+      expect(await store.reads.readTime('a1', 'dave', { conversationType: 3, targetId: 'g1' })).toBe(100);
+    });
+
+    it("lists a user's conversations with their read positions, page by page in a stable order", async () => {
+      const store = current();
+      await store.messages.append([
+        privateMessage('a1', 'alice', 'bob', 100),
+        privateMessage('a1', 'carol', 'bob', 110),
+        groupMessage('a1', 'alice', 'g1', ['bob'], 120),
+        systemMessage('a1', 'admin', 'bob', 130),
+      ]);
+      await store.reads.markRead('a1', 'bob', { conversationType: 1, targetId: 'carol' }, 110, 5000, true);
+      const all = await store.reads.positions('a1', 'bob', undefined, 10);
+      expect(all.map((p) => [p.conversationType, p.targetId, p.readTime, p.version])).toEqual([
+        [1, 'alice', 0, 0],
+        [1, 'carol', 110, 5000],
+        [3, 'g1', 0, 0],
+        [6, 'admin', 0, 0],
+      ]);
+      const firstPage = await store.reads.positions('a1', 'bob', undefined, 2);
+      expect(firstPage).toEqual(all.slice(0, 2));
+      expect(await store.reads.positions('a1', 'bob', firstPage.at(-1), 2)).toEqual(all.slice(2));
+      expect(await store.reads.positions('a1', 'bob', all.at(-1), 2)).toEqual([]);
+      expect(await store.reads.positions('a2', 'bob', undefined, 10)).toEqual([]);
+    });
+
+    const everything = { from: 1, to: undefined };
+    const none = { count: 0, mentionCount: 0, mentionMeCount: 0, first: undefined, newest: 0 };
+
+    it('counts as unread the counted messages others sent within the window, that reached the viewer, and not recalled', async () => {
+      const store = current();
+      const key = conversationKey(1, 'alice', 'bob');
+      const m100 = privateMessage('a1', 'alice', 'bob', 100);
+      const mention = JSON.stringify({ content: '@bob', mentionedInfo: { type: 2, userIdList: ['bob'] } });
+      const m300 = privateMessage('a1', 'alice', 'bob', 300, { flags: 3 | MessageFlag.MENTIONED, content: mention });
+      const recalled = privateMessage('a1', 'alice', 'bob', 350);
+      await store.messages.append([
+        m100,
+        // Persisted but not counted, and a status message: neither counts.
+        privateMessage('a1', 'alice', 'bob', 200, { flags: 1 }),
+        privateMessage('a1', 'alice', 'bob', 250, { flags: 0 }),
+        m300,
+        recalled,
+        // Bob's own.
+        privateMessage('a1', 'bob', 'alice', 400),
+        privateMessage('a1', 'alice', 'carol', 500),
+        // Written under the conversation's key without reaching bob's inbox (as a sender's own copy of a read position).
+        privateMessage('a1', 'alice', 'bob', 550, { recipients: [] }),
+      ]);
+      await store.messages.append([
+        privateMessage('a1', 'alice', 'bob', 600, {
+          objectName: 'RC:RcCmd',
+          content: '{}',
+          flags: 0,
+          change: { kind: 'recall', uid: recalled.uid, conversationKey: key, recall: { operatorId: 'alice', time: 600, isDelete: false, admin: false } },
+        }),
+      ]);
+      // The newest: the recall command, whose recall the count already leaves out.
+      expect(await store.reads.unread('a1', 'bob', key, everything, 100)).toEqual({
+        count: 2,
+        mentionCount: 1,
+        mentionMeCount: 1,
+        first: { uid: m100.uid, sentTime: 100, objectName: 'RC:TxtMsg' },
+        newest: 600,
+      });
+      expect(await store.reads.unread('a1', 'bob', key, { from: 101, to: 300 }, 100)).toEqual(none);
+      expect(await store.reads.unread('a1', 'bob', key, { from: 101, to: 600 }, 100)).toEqual({ ...none, count: 1, mentionCount: 1, mentionMeCount: 1, first: expect.objectContaining({ uid: m300.uid }), newest: 300 });
+      expect((await store.reads.unread('a1', 'alice', key, everything, 100)).count).toBe(1);
+      expect((await store.reads.unread('a1', 'bob', key, everything, 100)).count).toBe(2);
+      expect(await store.reads.unread('a2', 'bob', key, everything, 100)).toEqual(none);
+    });
+
+    it('counts mentions of everyone and of the viewer by name, and looks at the newest messages of the window only', async () => {
+      const store = current();
+      const mentioning = (sentTime: number, info: object) =>
+        groupMessage('a1', 'alice', 'g1', ['bob', 'carol'], sentTime, { flags: 3 | MessageFlag.MENTIONED, content: JSON.stringify({ content: '@', mentionedInfo: info }) });
+      await store.messages.append([
+        groupMessage('a1', 'alice', 'g1', ['bob', 'carol'], 100),
+        mentioning(200, { type: 1 }),
+        mentioning(300, { type: 2, userIdList: ['bob', 'carol'] }),
+        mentioning(400, { type: 2, userIdList: ['carol'] }),
+        // Named without the mention flag, and a name that merely contains bob's: neither is a mention of bob.
+        groupMessage('a1', 'alice', 'g1', ['bob', 'carol'], 500, { content: JSON.stringify({ mentionedInfo: { type: 2, userIdList: ['bob'] } }) }),
+        mentioning(600, { type: 2, userIdList: ['bobby', 'x"bob"'] }),
+      ]);
+      const key = conversationKey(3, 'bob', 'g1');
+      expect(await store.reads.unread('a1', 'bob', key, everything, 100)).toMatchObject({ count: 6, mentionCount: 2, mentionMeCount: 1, first: expect.objectContaining({ sentTime: 100 }), newest: 600 });
+      expect(await store.reads.unread('a1', 'carol', key, everything, 100)).toMatchObject({ count: 6, mentionCount: 3, mentionMeCount: 2 });
+      // The newest three messages alone: the count stops there, and so does what it reports.
+      expect(await store.reads.unread('a1', 'bob', key, everything, 3)).toEqual({ count: 3, mentionCount: 0, mentionMeCount: 0, first: expect.objectContaining({ sentTime: 400 }), newest: 600 });
+    });
+
+    it('counts directed group messages only for those they name, and system messages by sender', async () => {
+      const store = current();
+      await store.messages.append([
+        groupMessage('a1', 'alice', 'g1', ['bob', 'carol'], 100),
+        groupMessage('a1', 'alice', 'g1', ['carol'], 200, { toUserIds: ['carol'] }),
+        systemMessage('a1', 'admin', 'bob', 300),
+        systemMessage('a1', 'news', 'bob', 310),
+        systemMessage('a1', 'news', 'bob', 320),
+      ]);
+      const group = conversationKey(3, 'bob', 'g1');
+      expect((await store.reads.unread('a1', 'bob', group, everything, 100)).count).toBe(1);
+      expect((await store.reads.unread('a1', 'carol', group, everything, 100)).count).toBe(2);
+      const system = conversationKey(6, 'bob', 'news');
+      expect((await store.reads.unread('a1', 'bob', system, everything, 100, 'news')).count).toBe(2);
+      expect((await store.reads.unread('a1', 'bob', system, everything, 100, 'admin')).count).toBe(1);
+    });
+
+    it('records group reads once per reader, and tells the readers of a message with how many it reached', async () => {
+      const store = current();
+      const [sent] = await store.messages.append([groupMessage('a1', 'alice', 'g1', ['bob', 'carol'], 100)]);
+      const [privately] = await store.messages.append([privateMessage('a1', 'alice', 'bob', 110)]);
+      const uid = sent!.message.uid;
+      expect(await store.reads.receivedInGroup('a1', 'bob', 'g1', [uid, 'NONE-NONE-NONE-NONE', privately!.message.uid])).toEqual([{ uid, senderId: 'alice' }]);
+      expect(await store.reads.receivedInGroup('a1', 'alice', 'g1', [uid])).toEqual([{ uid, senderId: 'alice' }]);
+      expect(await store.reads.receivedInGroup('a1', 'bob', 'g2', [uid])).toEqual([]);
+      expect(await store.reads.receivedInGroup('a1', 'dave', 'g1', [uid])).toEqual([]);
+      expect(await store.reads.receivedInGroup('a2', 'bob', 'g1', [uid])).toEqual([]);
+
+      expect(await store.reads.recordGroupReads('a1', 'bob', [uid], 500)).toEqual([uid]);
+      expect(await store.reads.recordGroupReads('a1', 'bob', [uid], 700)).toEqual([]);
+      expect(await store.reads.recordGroupReads('a1', 'carol', [uid], 600)).toEqual([uid]);
+      expect(await store.reads.groupReaders('a1', uid)).toEqual({
+        senderId: 'alice',
+        groupId: 'g1',
+        reached: 2,
+        readers: [
+          { userId: 'bob', readTime: 500 },
+          { userId: 'carol', readTime: 600 },
+        ],
+      });
+      expect(await store.reads.groupReaders('a1', privately!.message.uid)).toBeUndefined();
+      expect(await store.reads.groupReaders('a2', uid)).toBeUndefined();
+      // Reads go with their message.
+      await store.messages.purgeBefore(1000, 10);
+      expect(await store.reads.groupReaders('a1', uid)).toBeUndefined();
+    });
+  });
+}
+
+/** Per-user deletes and clears (DeletionRepository): hidden from that user alone, everywhere they read. */
+function describeDeletions(current: () => Store): void {
+  describe('per-user deletion', () => {
+    const uids = (messages: { uid: string }[]) => messages.map((m) => m.uid);
+    const pulled = async (store: Store, userId: string, appKey = 'a1') => (await store.messages.pullInbox(appKey, userId, 0, 100)).map((e) => e.message.uid);
+    const history = async (store: Store, key: string, viewer: string) => uids(await store.messages.history('a1', key, viewer, 1e13, true, 100));
+    const lastOf = async (store: Store, userId: string) =>
+      (await store.messages.conversations('a1', userId, 0, 100)).map((c) => ({ target: c.targetId, last: c.lastMessage.uid, versionTime: c.versionTime }));
+    const withBob = { conversationType: 1 as const, targetId: 'bob', conversationKey: conversationKey(1, 'alice', 'bob') };
+    const withAlice = { ...withBob, targetId: 'alice' };
+
+    it('hides deleted messages from the deleting user only: history, pulls (memory and database) and the conversation list', async () => {
+      const store = current();
+      const m1 = privateMessage('a1', 'alice', 'bob', 100);
+      const m2 = privateMessage('a1', 'bob', 'alice', 200);
+      const m3 = privateMessage('a1', 'alice', 'bob', 300);
+      await store.messages.append([m1, m2, m3]);
+      expect(await pulled(store, 'bob')).toEqual([m1.uid, m2.uid, m3.uid]);
+
+      expect(await store.deletions.hide('a1', 'bob', withAlice, [m3.uid])).toEqual({ missing: [] });
+      expect(await pulled(store, 'bob')).toEqual([m1.uid, m2.uid]);
+      expect(await history(store, withBob.conversationKey, 'bob')).toEqual([m2.uid, m1.uid]);
+      // The conversation shows the newest message left, as of its own time.
+      expect(await lastOf(store, 'bob')).toEqual([{ target: 'alice', last: m2.uid, versionTime: 200 }]);
+      // The other side keeps everything.
+      expect(await pulled(store, 'alice')).toEqual([m1.uid, m2.uid, m3.uid]);
+      expect(await history(store, withBob.conversationKey, 'alice')).toEqual([m3.uid, m2.uid, m1.uid]);
+      expect(await lastOf(store, 'alice')).toEqual([{ target: 'bob', last: m3.uid, versionTime: 300 }]);
+
+      // Idempotent, and the sender can delete their own copy too.
+      expect(await store.deletions.hide('a1', 'bob', withAlice, [m3.uid, m3.uid])).toEqual({ missing: [] });
+      expect(await store.deletions.hide('a1', 'bob', withAlice, [m2.uid])).toEqual({ missing: [] });
+      expect(await pulled(store, 'bob')).toEqual([m1.uid]);
+      expect(await lastOf(store, 'bob')).toEqual([{ target: 'alice', last: m1.uid, versionTime: 100 }]);
+    });
+
+    it('skips hidden entries inside pull pages and still fills each page', async () => {
+      const store = current();
+      const sent = Array.from({ length: 10 }, (_, i) => privateMessage('a1', 'alice', 'bob', 100 + i));
+      await store.messages.append(sent);
+      await store.deletions.hide('a1', 'bob', withAlice, uids(sent.filter((_, i) => i % 2 === 0)));
+      const pages: string[][] = [];
+      for (let after = 0, page = await store.messages.pullInbox('a1', 'bob', 0, 3); page.length > 0; page = await store.messages.pullInbox('a1', 'bob', after, 3)) {
+        pages.push(uids(page.map((e) => e.message)));
+        after = page.at(-1)!.cursor;
+      }
+      expect(pages).toEqual([uids([sent[1]!, sent[3]!, sent[5]!]), uids([sent[7]!, sent[9]!])]);
+    });
+
+    it('changes nothing when one UID is not a message of that conversation in the user\'s inbox, and names those', async () => {
+      const store = current();
+      const mine = privateMessage('a1', 'alice', 'bob', 100);
+      const otherConversation = privateMessage('a1', 'alice', 'carol', 100);
+      const otherApp = privateMessage('a2', 'alice', 'bob', 100);
+      // A group message sent before bob was in the group never reached him.
+      const beforeBobJoined = groupMessage('a1', 'alice', 'g1', ['carol'], 100);
+      await store.messages.append([mine, otherConversation, otherApp, beforeBobJoined]);
+      const attempt = [mine.uid, otherConversation.uid, otherApp.uid, 'NONE-NONE-NONE-NONE'];
+      expect(await store.deletions.hide('a1', 'bob', withAlice, attempt)).toEqual({ missing: attempt.slice(1) });
+      expect(await store.deletions.hide('a1', 'bob', { conversationType: 3, targetId: 'g1', conversationKey: conversationKey(3, 'bob', 'g1') }, [beforeBobJoined.uid])).toEqual({
+        missing: [beforeBobJoined.uid],
+      });
+      expect(await pulled(store, 'bob')).toEqual([mine.uid]);
+      expect(await lastOf(store, 'bob')).toEqual([{ target: 'alice', last: mine.uid, versionTime: 100 }]);
+    });
+
+    it('takes a conversation off the list when nothing of it is left to the user, until the next message', async () => {
+      const store = current();
+      const only = privateMessage('a1', 'alice', 'bob', 100);
+      await store.messages.append([only]);
+      await store.deletions.hide('a1', 'bob', withAlice, [only.uid]);
+      expect(await lastOf(store, 'bob')).toEqual([]);
+      expect(await lastOf(store, 'alice')).toHaveLength(1);
+      const next = privateMessage('a1', 'alice', 'bob', 200);
+      await store.messages.append([next]);
+      expect(await lastOf(store, 'bob')).toEqual([{ target: 'alice', last: next.uid, versionTime: 200 }]);
+      expect(await pulled(store, 'bob')).toEqual([next.uid]);
+    });
+
+    it('points a group conversation at the newest message left that reached the user', async () => {
+      const store = current();
+      const group = { conversationType: 3 as const, targetId: 'g1', conversationKey: conversationKey(3, 'bob', 'g1') };
+      const early = groupMessage('a1', 'alice', 'g1', ['carol'], 100);
+      const g1 = groupMessage('a1', 'alice', 'g1', ['bob', 'carol'], 200);
+      const g2 = groupMessage('a1', 'carol', 'g1', ['alice', 'bob'], 300);
+      await store.messages.append([early, g1, g2]);
+      await store.deletions.hide('a1', 'bob', group, [g2.uid]);
+      expect(await lastOf(store, 'bob')).toEqual([{ target: 'g1', last: g1.uid, versionTime: 200 }]);
+      expect(await lastOf(store, 'carol')).toEqual([{ target: 'g1', last: g2.uid, versionTime: 300 }]);
+      await store.deletions.hide('a1', 'bob', group, [g1.uid]);
+      expect(await lastOf(store, 'bob')).toEqual([]);
+      expect(await history(store, group.conversationKey, 'carol')).toEqual([g2.uid, g1.uid, early.uid]);
+    });
+
+    it('clears a conversation through an instant for that user only; a clear never moves back', async () => {
+      const store = current();
+      const [m100, m200, m300] = [100, 200, 300].map((t) => privateMessage('a1', t === 200 ? 'bob' : 'alice', t === 200 ? 'alice' : 'bob', t));
+      const elsewhere = privateMessage('a1', 'carol', 'bob', 150);
+      await store.messages.append([m100!, m200!, m300!, elsewhere]);
+      expect(await pulled(store, 'bob')).toHaveLength(4);
+
+      await store.deletions.clear('a1', 'bob', [{ ...withAlice, through: 200 }]);
+      expect(await history(store, withBob.conversationKey, 'bob')).toEqual([m300!.uid]);
+      expect(await pulled(store, 'bob')).toEqual([m300!.uid, elsewhere.uid]);
+      expect(await history(store, withBob.conversationKey, 'alice')).toEqual([m300!.uid, m200!.uid, m100!.uid]);
+      expect(uids(await store.messages.history('a1', withBob.conversationKey, 'bob', 0, false, 100))).toEqual([m300!.uid]);
+
+      await store.deletions.clear('a1', 'bob', [{ ...withAlice, through: 100 }]);
+      expect(await history(store, withBob.conversationKey, 'bob')).toEqual([m300!.uid]);
+
+      await store.deletions.clear('a1', 'bob', [{ ...withAlice, through: 300 }]);
+      expect((await lastOf(store, 'bob')).map((c) => c.target)).toEqual(['carol']);
+      expect(await lastOf(store, 'alice')).toEqual([{ target: 'bob', last: m300!.uid, versionTime: 300 }]);
+      const later = privateMessage('a1', 'alice', 'bob', 400);
+      await store.messages.append([later]);
+      expect(await pulled(store, 'bob')).toEqual([elsewhere.uid, later.uid]);
+      expect(await history(store, withBob.conversationKey, 'bob')).toEqual([later.uid]);
+    });
+
+    it('clears several conversations in one call, and leaves alone one the user has no row of', async () => {
+      const store = current();
+      const fromAlice = privateMessage('a1', 'alice', 'bob', 100);
+      const inGroup = groupMessage('a1', 'carol', 'g1', ['bob'], 100);
+      await store.messages.append([fromAlice, inGroup]);
+      await store.deletions.clear('a1', 'bob', [
+        { ...withAlice, through: 100 },
+        { conversationType: 3, targetId: 'g1', conversationKey: conversationKey(3, 'bob', 'g1'), through: 100 },
+        { conversationType: 1, targetId: 'dave', conversationKey: conversationKey(1, 'bob', 'dave'), through: 1000 },
+      ]);
+      expect(await pulled(store, 'bob')).toEqual([]);
+      expect(await lastOf(store, 'bob')).toEqual([]);
+      // Nothing was recorded for dave's conversation: his message, sent before that instant, shows.
+      const fromDave = privateMessage('a1', 'dave', 'bob', 500);
+      await store.messages.append([fromDave]);
+      expect(await pulled(store, 'bob')).toEqual([fromDave.uid]);
+    });
+
+    it('clears the system conversation of every sender, whose messages share one history', async () => {
+      const store = current();
+      const fromOne = systemMessage('a1', 'notices', 'bob', 100);
+      const fromTwo = systemMessage('a1', 'billing', 'bob', 200);
+      await store.messages.append([fromOne, fromTwo]);
+      await store.deletions.clear('a1', 'bob', [{ conversationType: 6, targetId: 'notices', conversationKey: conversationKey(6, 'bob', 'notices'), through: 200 }]);
+      expect(await lastOf(store, 'bob')).toEqual([]);
+      expect(await pulled(store, 'bob')).toEqual([]);
+    });
+
+    it('leaves what the user deleted or cleared out of their unread count and edit feed', async () => {
+      const store = current();
+      const [m1, m2, m3] = [100, 200, 300].map((t) => privateMessage('a1', 'alice', 'bob', t));
+      await store.messages.append([m1!, m2!, m3!]);
+      const unread = async () => (await store.reads.unread('a1', 'bob', withBob.conversationKey, { from: 0, to: undefined }, 100)).count;
+      expect(await unread()).toBe(3);
+      await store.deletions.hide('a1', 'bob', withAlice, [m3!.uid]);
+      await store.deletions.clear('a1', 'bob', [{ ...withAlice, through: 100 }]);
+      expect(await unread()).toBe(1);
+      for (const m of [m1!, m3!]) await store.messageChanges.edit('a1', { kind: 'edit', uid: m.uid, content: '{"content":"edited"}', conversationKey: m.conversationKey }, 500);
+      expect(uids((await store.messageChanges.editsAfter('a1', 'bob', 0, 10)).map((e) => e.message))).toEqual([]);
+      expect(uids((await store.messageChanges.editsAfter('a1', 'alice', 0, 10)).map((e) => e.message))).toEqual([m1!.uid, m3!.uid]);
+    });
+
+    it('forgets a clear once retention purged what it hid, and deletion marks go with their messages', async () => {
+      const store = current();
+      const [old, kept] = [privateMessage('a1', 'alice', 'bob', 100), privateMessage('a1', 'alice', 'bob', 300)];
+      await store.messages.append([old!, kept!]);
+      await store.deletions.clear('a1', 'bob', [{ ...withAlice, through: 200 }]);
+      await store.deletions.hide('a1', 'bob', withAlice, [kept!.uid]);
+      // The clear still hides a stored message, and instants after the cutoff are kept whatever they hide.
+      expect(await store.deletions.purgeClears(1000, 10)).toBe(0);
+      expect(await store.messages.purgeBefore(250, 10)).toBe(1);
+      expect(await store.deletions.purgeClears(150, 10)).toBe(0);
+      expect(await store.deletions.purgeClears(1000, 10)).toBe(1);
+      expect(await store.deletions.purgeClears(1000, 10)).toBe(0);
+      // A message someone deleted is purged like any other: the mark goes with it (a foreign key would refuse otherwise).
+      expect(await store.messages.purgeBefore(1000, 10)).toBe(1);
+      expect(await pulled(store, 'alice')).toEqual([]);
+    });
+  });
 }

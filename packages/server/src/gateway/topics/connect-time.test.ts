@@ -11,8 +11,6 @@ describe('connect-time topics', () => {
     expect(decodePayload('SessionStates', states.payload!)).toMatchObject({ version: 1234, state: [] });
     const settings = await queries.pullUS!(encodePayload('PullUserSettingInput', { version: 7 }), fakeContext());
     expect(decodePayload('PullUserSettingOutput', settings.payload!)).toMatchObject({ version: 7, items: [] });
-    const edits = await queries.pullModifyMsg!(encodePayload('PullModifyMsgReq', { pullVersion: 5 }), fakeContext());
-    expect(decodePayload('PullModifyMsgResp', edits.payload!)).toMatchObject({ nextVersion: 5, finished: true, msg: [] });
   });
 
   it('accept the SDK report with nothing to answer', async () => {

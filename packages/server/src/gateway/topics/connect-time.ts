@@ -5,7 +5,7 @@ const ok = (payload?: Uint8Array): QueryAnswer => ({ status: AckStatus.SUCCESS, 
 
 /**
  * The queries the official SDKs make right after CONNACK, for features Parley keeps empty (bots,
- * conversation states, user settings, edited messages, event changes). Each answer is complete —
+ * conversation states, user settings, event changes). Each answer is complete —
  * the SDK's decoder throws on a missing required field — and echoes the client's own version, so
  * the SDK neither logs errors nor asks again.
  */
@@ -23,10 +23,6 @@ export const connectTimeTopics: TopicHandlers = {
     [Topic.pullSeAtts]: (request) => {
       const { time } = decodePayload('SessionReq', request);
       return ok(encodePayload('SessionStates', { version: time, state: [] }));
-    },
-    [Topic.pullModifyMsg]: (request) => {
-      const { pullVersion } = decodePayload('PullModifyMsgReq', request);
-      return ok(encodePayload('PullModifyMsgResp', { msg: [], nextVersion: pullVersion ?? 0, finished: true }));
     },
     // The SDK reports its version and platform; nothing here needs them.
     [Topic.reportsdk]: () => ok(),

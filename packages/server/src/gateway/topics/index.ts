@@ -1,15 +1,28 @@
 import type { Registry } from 'prom-client';
+import type { MessageChanges } from '../../core/messaging/message-changes.js';
+import type { GroupReceiptService } from '../../core/messaging/group-receipts.js';
+import type { MessageDeletion } from '../../core/messaging/message-deletion.js';
 import type { MessageService } from '../../core/messaging/message-service.js';
+import type { ReadStateService } from '../../core/messaging/read-state.js';
 import { connectTimeTopics } from './connect-time.js';
 import { conversationTopics } from './conversations.js';
 import { historyTopics } from './history.js';
+import { deletionTopics } from './message-deletion.js';
+import { messageChangeTopics } from './message-changes.js';
 import { pullTopics } from './pull.js';
+import { readReceiptTopics } from './read-receipts.js';
 import { sendTopics } from './send.js';
+import { statusTopics } from './status.js';
 import type { PublishHandler, QueryHandler, TopicHandlers } from './topic-handler.js';
+import { unreadTopics } from './unread.js';
 
 /** What the topic handlers are built from. */
 export interface TopicServices {
   messages: MessageService;
+  deletion: MessageDeletion;
+  changes: MessageChanges;
+  readState: ReadStateService;
+  receipts: GroupReceiptService;
   metrics: Registry;
 }
 
@@ -21,10 +34,15 @@ export interface TopicServices {
 export function topicTable(services: TopicServices): { queries: Record<string, QueryHandler>; publishes: Record<string, PublishHandler> } {
   const features: TopicHandlers[] = [
     connectTimeTopics,
-    sendTopics(services.messages, services.metrics),
-    pullTopics(services.messages),
+    sendTopics(services.messages, services.metrics, services.changes),
+    pullTopics(services.messages, services.readState),
     historyTopics(services.messages),
     conversationTopics(services.messages),
+    deletionTopics(services.deletion),
+    messageChangeTopics(services.changes),
+    statusTopics(services.messages),
+    readReceiptTopics(services.receipts),
+    unreadTopics(services.readState, services.messages),
   ];
   const queries: Record<string, QueryHandler> = {};
   const publishes: Record<string, PublishHandler> = {};

@@ -1,5 +1,6 @@
 import type { ClientPublishFrame } from '@parley/protocol';
 import type { SessionEntry } from '../../bus/bus.js';
+import type { DeviceSync } from '../../core/messaging/device-sync.js';
 import type { Flavor } from '../transport.js';
 
 /** What a handler knows of the frame's connection. */
@@ -8,6 +9,13 @@ export interface TopicContext {
   now: number;
   /** Which kind of client asks: a few payloads differ for the native stack (down-stream.ts). */
   flavor: Flavor;
+  /** What the connection's device has been sent of changed messages. */
+  sync: DeviceSync;
+  /**
+   * The frame's header target. Most queries carry the user or "" (the native stack), so only the
+   * few that name a conversation there on every SDK (the group of a receipt) read it.
+   */
+  targetId: string;
 }
 
 /** What a QUERY gets back: a status, and a payload when the status is 0. */

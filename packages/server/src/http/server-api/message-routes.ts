@@ -1,4 +1,4 @@
-import { ConversationType, MAX_MESSAGE_CONTENT_BYTES, ORDINARY_MESSAGE_FLAGS } from '@parley/protocol';
+import { ConversationType, MAX_DIRECTED_USER_IDS, MAX_MESSAGE_CONTENT_BYTES, ORDINARY_MESSAGE_FLAGS } from '@parley/protocol';
 import type { SendRequest } from '../../core/messaging/message-service.js';
 import type { Services } from '../../services.js';
 import type { StoredConversationType } from '../../store/store.js';
@@ -21,13 +21,8 @@ const content = z
 export function groupAndMessageRoutes(services: Services): ApiRoute[] {
   const { groups, messages, users } = services;
 
-  /**
-   * Checks every recipient first, so a call either sends to all or to none. The messages are stored
-   * and counted, like the official SDK's text messages.
-   */
-  const sendAll = async (appKey: string, form: FormFields, type: StoredConversationType, targets: string[]) => {
-    const senderId = form.required('fromUserId', f.userId);
-    const base = { appKey, senderId, objectName: form.required('objectName', objectName), content: form.required('content', content), flags: ORDINARY_MESSAGE_FLAGS, fromServer: true };
+  /** Checks every recipient before anything is sent, so a call sends to all or to none. */
+  const checkTargets = async (appKey: string, senderId: string, type: StoredConversationType, targets: string[]) => {
     for (const target of targets) {
       if (type === ConversationType.GROUP) {
         if ((await groups.members(appKey, target)).length === 0) throw ApiError.badParameter(`toGroupId: no group ${target}`);
@@ -38,10 +33,37 @@ export function groupAndMessageRoutes(services: Services): ApiRoute[] {
         throw ApiError.badParameter(`toUserId: ${target} is not registered`);
       }
     }
+  };
+
+  /**
+   * The messages are stored and counted, like the official SDK's text messages. `toUserIds` makes a
+   * group message directed: only those members get it (and see it in history).
+   */
+  const sendAll = async (appKey: string, form: FormFields, type: StoredConversationType, targets: string[], toUserIds?: string[]) => {
+    const senderId = form.required('fromUserId', f.userId);
+    const base = { appKey, senderId, objectName: form.required('objectName', objectName), content: form.required('content', content), flags: ORDINARY_MESSAGE_FLAGS, fromServer: true, toUserIds };
+    await checkTargets(appKey, senderId, type, targets);
     // Sent together, so the write batcher stores them in one transaction.
     const results = await Promise.all(targets.map((targetId) => messages.send({ ...base, conversationType: type, targetId } satisfies SendRequest)));
     const failed = results.find((r) => !r.ok);
     if (failed && !failed.ok) throw ApiError.badParameter(failed.reason);
+    return {};
+  };
+
+  /** Status messages go live to the recipients' online devices and are never stored (message-service.ts). */
+  const sendStatusAll = async (appKey: string, form: FormFields, type: StoredConversationType, targets: string[]) => {
+    const senderId = form.required('fromUserId', f.userId);
+    const request = { appKey, senderId, objectName: form.required('objectName', objectName), content: form.required('content', content), flags: 0, fromServer: true };
+    // RongCloud's options that change nothing here: no blacklists, and a status message is never counted.
+    form.optional('verifyBlacklist', f.integer(0, 1));
+    form.optional('isCounted', f.integer(0, 1));
+    form.optional('busChannel', z.string());
+    const includeSender = form.optional('isIncludeSender', f.integer(0, 1)) === 1;
+    await checkTargets(appKey, senderId, type, targets);
+    for (const targetId of targets) {
+      const result = await messages.sendStatus({ ...request, conversationType: type, targetId, includeSender });
+      if (!result.ok) throw ApiError.badParameter(result.reason);
+    }
     return {};
   };
 
@@ -91,7 +113,21 @@ export function groupAndMessageRoutes(services: Services): ApiRoute[] {
     },
     {
       path: 'message/group/publish',
-      handle: ({ app, form }) => sendAll(app.appKey, form, ConversationType.GROUP, form.many('toGroupId', f.groupId, { max: MAX_GROUPS_PER_CALL })),
+      handle: ({ app, form }) => {
+        const groupIds = form.many('toGroupId', f.groupId, { max: MAX_GROUPS_PER_CALL });
+        const toUserIds = form.many('toUserId', f.userId, { min: 0, max: MAX_DIRECTED_USER_IDS });
+        // RongCloud: "valid when toGroupId names one group".
+        if (toUserIds.length > 0 && groupIds.length > 1) throw ApiError.badParameter('toUserId: a directed message goes to one toGroupId');
+        return sendAll(app.appKey, form, ConversationType.GROUP, groupIds, toUserIds);
+      },
+    },
+    {
+      path: 'statusmessage/private/publish',
+      handle: ({ app, form }) => sendStatusAll(app.appKey, form, ConversationType.PRIVATE, form.many('toUserId', f.userId, { max: MAX_RECIPIENTS })),
+    },
+    {
+      path: 'statusmessage/group/publish',
+      handle: ({ app, form }) => sendStatusAll(app.appKey, form, ConversationType.GROUP, form.many('toGroupId', f.groupId, { max: MAX_GROUPS_PER_CALL })),
     },
   ];
 }

@@ -1,10 +1,17 @@
 import type { Pool, PoolClient } from 'pg';
+import { changeRecipients } from '../../core/messaging/change-rules.js';
 import { fanOut, inboxesOf, inboxKey, type FanOut } from '../../core/messaging/inbox-fan-out.js';
-import type { AppendedMessage, MessageRepository, NewMessage, StoredMessage } from '../store.js';
+import type { AppendedMessage, ChangeOutcome, MessageRepository, NewMessage, StoredMessage } from '../store.js';
+import { notRecalledWithDelete, visibleInConversation, visibleTo } from '../hidden-messages.js';
+import { applyChange, lockChangedMessages, unshowRecalled } from './postgres-message-changes.js';
 import { inTransaction } from './postgres-transaction.js';
 import {
+  CHANGES_CURSOR_JOIN,
   conversationFromRow,
+  directedMatch,
+  directedToColumn,
   inboxEntryFromRow,
+  mentionedColumn,
   messageFromRow,
   PERSISTED,
   stripDelivery,
@@ -20,25 +27,32 @@ interface InsertedMessage {
   seq: number;
 }
 
+/** A directed message shows in history only to its sender and the users it names ($7: the viewer, $8: directedMatch of it). */
+const VISIBLE_TO_VIEWER = '(directed_to IS NULL OR sender_id = $7 OR strpos(directed_to, $8) > 0)';
+
+/** What the viewer deleted or cleared stays out of their history ($1: the app, $7: the viewer, $2: the conversation). */
+const NOT_HIDDEN_FROM_VIEWER = visibleInConversation('messages', '$1', '$7', '$2');
+
 export function postgresMessages(pool: Pool): MessageRepository {
   return {
     append: (messages) => inTransaction(pool, (client) => appendBatch(client, messages)),
     pullInbox: async (appKey, userId, afterCursor, limit) => {
       const { rows } = await pool.query<InboxRow>(
-        `SELECT i.cursor AS cursor, i.direction AS direction, m.* FROM inbox i JOIN messages m ON m.seq = i.message_seq
-         WHERE i.app_key = $1 AND i.user_id = $2 AND i.cursor > $3 ORDER BY i.cursor LIMIT $4`,
+        `SELECT i.cursor AS cursor, i.direction AS direction, m.*, ci.cursor AS changes_cursor FROM inbox i JOIN messages m ON m.seq = i.message_seq
+         ${CHANGES_CURSOR_JOIN}
+         WHERE i.app_key = $1 AND i.user_id = $2 AND i.cursor > $3 AND ${visibleTo('m', 'i.app_key', 'i.user_id')} ORDER BY i.cursor LIMIT $4`,
         [appKey, userId, afterCursor, limit],
       );
       return rows.map(inboxEntryFromRow);
     },
-    history: async (appKey, conversationKey, time, older, limit, window) => {
+    history: async (appKey, conversationKey, viewer, time, older, limit, window) => {
       const { rows } = await pool.query<MessageRow>(
         older
           ? `SELECT * FROM messages WHERE app_key = $1 AND conversation_key = $2 AND sent_time < $3 AND sent_time >= $4 AND sent_time < $5
-             AND (flags & ${PERSISTED}) <> 0 ORDER BY sent_time DESC, seq DESC LIMIT $6`
+             AND (flags & ${PERSISTED}) <> 0 AND ${notRecalledWithDelete('messages')} AND ${VISIBLE_TO_VIEWER} AND ${NOT_HIDDEN_FROM_VIEWER} ORDER BY sent_time DESC, seq DESC LIMIT $6`
           : `SELECT * FROM messages WHERE app_key = $1 AND conversation_key = $2 AND sent_time > $3 AND sent_time >= $4 AND sent_time < $5
-             AND (flags & ${PERSISTED}) <> 0 ORDER BY sent_time, seq LIMIT $6`,
-        [appKey, conversationKey, time, ...windowBounds(window), limit],
+             AND (flags & ${PERSISTED}) <> 0 AND ${notRecalledWithDelete('messages')} AND ${VISIBLE_TO_VIEWER} AND ${NOT_HIDDEN_FROM_VIEWER} ORDER BY sent_time, seq LIMIT $6`,
+        [appKey, conversationKey, time, ...windowBounds(window), limit, viewer, directedMatch(viewer)],
       );
       return rows.map(messageFromRow);
     },
@@ -46,7 +60,7 @@ export function postgresMessages(pool: Pool): MessageRepository {
       const { rows } = await pool.query<ConversationRow>(
         `SELECT c.conversation_type AS c_type, c.target_id AS c_target, c.version_time AS c_version, m.*
          FROM conversations c JOIN messages m ON m.seq = c.last_message_seq
-         WHERE c.app_key = $1 AND c.user_id = $2 AND ($3::bigint = 0 OR c.version_time < $3::bigint)
+         WHERE c.app_key = $1 AND c.user_id = $2 AND ($3::bigint = 0 OR c.version_time < $3::bigint) AND ${visibleTo('m', 'c.app_key', 'c.user_id')}
          ORDER BY c.version_time DESC LIMIT $4`,
         [appKey, userId, before, limit],
       );
@@ -83,9 +97,23 @@ async function appendBatch(client: PoolClient, messages: NewMessage[]): Promise<
     if (first === undefined) firstWithRetryKey.set(key, i);
     return first;
   });
-  const candidates = messages.filter((_, i) => earlierCopy[i] === undefined);
+  const firstCopies = messages.filter((_, i) => earlierCopy[i] === undefined);
+  // Changes apply one at a time, in batch order, under the row locks of every message the batch
+  // changes; a message whose change does not apply is not stored, and one whose change applies goes
+  // to the changed message's holders. A retry of a stored message changes nothing again.
+  const changing: { message: NewMessage; change: NonNullable<NewMessage['change']> }[] = [];
+  for (const message of firstCopies) if (message.change && !(await isStoredRetry(client, message))) changing.push({ message, change: message.change });
+  await lockChangedMessages(client, changing.map(({ message, change }) => ({ appKey: message.appKey, uid: change.uid })));
+  const changes = new Map<NewMessage, { outcome: ChangeOutcome; changedSeq: number }>();
+  for (const { message, change } of changing) changes.set(message, await applyChange(client, message.appKey, message.senderId, change, message.sentTime));
+  const candidates = firstCopies.flatMap((m) => {
+    const outcome = changes.get(m)?.outcome;
+    if (!outcome) return [m];
+    return outcome.kind === 'applied' ? [{ ...m, recipients: changeRecipients(outcome.holders, m.senderId) }] : [];
+  });
 
-  const seqs = await insertMessages(client, candidates);
+  const changedSeqs = new Map([...changes].map(([m, { changedSeq }]) => [m.uid, changedSeq]));
+  const seqs = await insertMessages(client, candidates, (m) => changedSeqs.get(m.uid) ?? null);
   const inserted: InsertedMessage[] = [];
   const retriesOfStored: NewMessage[] = [];
   for (const message of candidates) {
@@ -96,6 +124,10 @@ async function appendBatch(client: PoolClient, messages: NewMessage[]): Promise<
   const storedBefore = await findStoredRetries(client, retriesOfStored);
   const fanned = await deliverToInboxes(client, inserted);
   await touchConversations(client, inserted, fanned);
+  // Only a recall applies to a message and leaves it recalled: the others refuse recalled messages.
+  for (const [message, { outcome, changedSeq }] of changes) {
+    if (outcome.kind === 'applied' && outcome.message.recall?.isDelete) await unshowRecalled(client, message.appKey, changedSeq, outcome.message.conversationKey);
+  }
 
   const cursorsBySeq = new Map(inserted.map(({ seq }, i) => [seq, (fanned.entries[i] ?? []).map(({ userId, cursor }) => ({ userId, cursor }))]));
 
@@ -103,10 +135,13 @@ async function appendBatch(client: PoolClient, messages: NewMessage[]): Promise<
   for (const [i, message] of messages.entries()) {
     const first = earlierCopy[i];
     const seq = seqs.get(insertKey(message));
+    const change = changes.get(message);
     if (first !== undefined) {
       results.push({ message: resultAt(results, first).message, duplicate: true, cursors: [] });
+    } else if (change && change.outcome.kind !== 'applied') {
+      results.push({ message: stripDelivery(message), duplicate: false, cursors: [], change: change.outcome });
     } else if (seq !== undefined) {
-      results.push({ message: stripDelivery(message), duplicate: false, cursors: cursorsBySeq.get(seq) ?? [] });
+      results.push({ message: stripDelivery(message), duplicate: false, cursors: cursorsBySeq.get(seq) ?? [], ...(change ? { change: change.outcome } : {}) });
     } else {
       const stored = storedBefore.get(retryKey(message) ?? '');
       if (!stored) throw new Error(`message ${message.uid} was neither stored nor a retry of a stored message`);
@@ -121,17 +156,17 @@ async function appendBatch(client: PoolClient, messages: NewMessage[]): Promise<
  * the seq of each inserted message by insertKey. A retry racing its first copy on another node waits
  * for that transaction and is skipped once it commits.
  */
-async function insertMessages(client: PoolClient, messages: NewMessage[]): Promise<Map<string, number>> {
+async function insertMessages(client: PoolClient, messages: NewMessage[], changedSeqOf: (m: NewMessage) => number | null): Promise<Map<string, number>> {
   if (messages.length === 0) return new Map();
   const { rows } = await client.query<Pick<MessageRow, 'seq' | 'uid' | 'app_key' | 'sender_id' | 'client_unique_id'>>(
     `INSERT INTO messages (app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
-       sent_time, flags, client_unique_id)
+       sent_time, flags, client_unique_id, expansion, changes_seq, directed_to, mentioned)
      SELECT app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
-       sent_time, flags, client_unique_id
+       sent_time, flags, client_unique_id, expansion, changes_seq, directed_to, mentioned
      FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-       $9::bigint[], $10::int[], $11::text[])
+       $9::bigint[], $10::int[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[])
        WITH ORDINALITY AS t (app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
-         sent_time, flags, client_unique_id, position)
+         sent_time, flags, client_unique_id, expansion, changes_seq, directed_to, mentioned, position)
      ORDER BY position
      ON CONFLICT (app_key, sender_id, client_unique_id) WHERE client_unique_id IS NOT NULL DO NOTHING
      RETURNING seq, uid, app_key, sender_id, client_unique_id`,
@@ -147,6 +182,10 @@ async function insertMessages(client: PoolClient, messages: NewMessage[]): Promi
       messages.map((m) => m.sentTime),
       messages.map((m) => m.flags),
       messages.map((m) => m.clientUniqueId ?? null),
+      messages.map((m) => m.expansion ?? null),
+      messages.map(changedSeqOf),
+      messages.map((m) => directedToColumn(m.toUserIds)),
+      messages.map(mentionedColumn),
     ],
   );
   return new Map(
@@ -237,6 +276,13 @@ async function touchConversations(client: PoolClient, inserted: InsertedMessage[
       conversations.map((c) => inserted[c.messageIndex]?.seq),
     ],
   );
+}
+
+/** Whether a message with this retry key is stored already (by an earlier batch). */
+async function isStoredRetry(client: PoolClient, m: NewMessage): Promise<boolean> {
+  if (m.clientUniqueId === undefined) return false;
+  const { rowCount } = await client.query('SELECT 1 FROM messages WHERE app_key = $1 AND sender_id = $2 AND client_unique_id = $3', [m.appKey, m.senderId, m.clientUniqueId]);
+  return (rowCount ?? 0) > 0;
 }
 
 /** What makes a send a retry of another: the same client id from the same sender in the same app. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MessageFlag } from '@parley/protocol';
 import { Client } from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { migrations, postgresDialect } from '../migrations.js';
@@ -160,5 +161,24 @@ describe('postgres store shared by several nodes', () => {
     expect(outcomes.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(new Set(outcomes.map((r) => r.message.uid)).size).toBe(1);
     expect(await first.messages.pullInbox('a1', 'bob', 0, 10)).toHaveLength(1);
+  });
+
+  it('applies batches that change the same messages in opposite orders on two nodes without deadlocking', async () => {
+    const nodes = await openNodes(2);
+    const [first] = nodes;
+    if (!first) throw new Error('no node opened');
+    await insertApp(first, 'a1');
+    const originals = Array.from({ length: 6 }, (_, i) => ({ ...message('alice', 'bob', 1000 + i), flags: 3 | MessageFlag.EXPANDABLE }));
+    await first.messages.append(originals);
+    const update = (original: NewMessage, key: string): NewMessage => ({
+      ...message('bob', 'alice', 2000),
+      objectName: 'RC:MsgExMsg',
+      flags: 0,
+      change: { kind: 'expand', uid: original.uid, conversationKey: original.conversationKey, put: { [key]: 'v' } },
+    });
+    const batches = Array.from({ length: 16 }, (_, b) => (b % 2 === 0 ? originals : [...originals].reverse()).map((o) => update(o, `k${b}`)));
+    const results = await Promise.all(batches.map((batch, b) => (nodes[b % nodes.length] ?? first).messages.append(batch)));
+    expect(results.flat().map((r) => r.change?.kind)).toEqual(batches.flat().map(() => 'applied'));
+    for (const original of originals) expect(Object.keys(JSON.parse((await first.messageChanges.find('a1', original.uid))?.expansion ?? '{}') as object)).toHaveLength(16);
   });
 });

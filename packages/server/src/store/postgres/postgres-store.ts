@@ -4,7 +4,10 @@ import { migrations, postgresDialect } from '../migrations.js';
 import type { Store } from '../store.js';
 import { postgresApps } from './postgres-apps.js';
 import { postgresGroups } from './postgres-groups.js';
+import { postgresDeletions } from './postgres-deletions.js';
 import { postgresMessages } from './postgres-messages.js';
+import { postgresMessageChanges } from './postgres-message-changes.js';
+import { postgresReads } from './postgres-reads.js';
 import { inTransaction } from './postgres-transaction.js';
 import { postgresUsers } from './postgres-users.js';
 
@@ -59,6 +62,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     users: postgresUsers(pool),
     groups: postgresGroups(pool),
     messages: postgresMessages(pool),
+    deletions: postgresDeletions(pool),
+    messageChanges: postgresMessageChanges(pool),
+    reads: postgresReads(pool),
     ping: async () => {
       await pool.query('SELECT 1');
     },

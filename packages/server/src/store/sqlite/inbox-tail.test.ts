@@ -77,10 +77,72 @@ describe('InboxTail', () => {
     expect(tail.read('k', 'bob', 0, 10)).toBeUndefined();
   });
 
+  it("counts a message's expansion and directed users against its budget, as its content is", () => {
+    const tail = new InboxTail(10, 40 * 1024);
+    const small = entry(1).message;
+    tail.record('k', 'expanded', 0, { ...entry(1), message: { ...small, expansion: 'x'.repeat(40 * 1024) } });
+    expect(tail.read('k', 'expanded', 0, 10)).toBeUndefined();
+    tail.record('k', 'directed', 0, { ...entry(1), message: { ...small, toUserIds: Array.from({ length: 300 }, (_, i) => `user-${i}`.padEnd(64, 'x')) } });
+    expect(tail.read('k', 'directed', 0, 10)).toBeUndefined();
+    tail.record('k', 'plain', 0, entry(1));
+    expect(cursors(tail.read('k', 'plain', 0, 10))).toEqual([1]);
+  });
+
   it('forgets everything on clear', () => {
     const tail = new InboxTail();
     tail.record('k', 'bob', 0, entry(1));
     tail.clear();
     expect(tail.read('k', 'bob', 0, 10)).toBeUndefined();
+  });
+
+  it('stops answering an inbox once something in it is hidden, and starts over with the next entry', () => {
+    const tail = new InboxTail();
+    tail.record('k', 'bob', 0, entry(1));
+    tail.record('k', 'alice', 0, entry(1));
+    tail.forget('k', 'bob');
+    expect(tail.read('k', 'bob', 0, 10)).toBeUndefined();
+    expect(cursors(tail.read('k', 'alice', 0, 10))).toEqual([1]);
+    tail.record('k', 'bob', 1, entry(2));
+    expect(cursors(tail.read('k', 'bob', 1, 10))).toEqual([2]);
+    expect(tail.read('k', 'bob', 0, 10)).toBeUndefined();
+  });
+
+  it('keeps no entry of a message sent through a clear, even one written after it, until a later message comes', () => {
+    const tail = new InboxTail();
+    tail.record('k', 'bob', 0, entry(1));
+    tail.forget('k', 'bob', 10);
+    // Sent before the clear, written after it: the database, which hides it, must answer.
+    tail.record('k', 'bob', 1, entry(5));
+    expect(tail.read('k', 'bob', 1, 10)).toBeUndefined();
+    expect(tail.read('k', 'bob', 5, 10)).toBeUndefined();
+    tail.record('k', 'bob', 5, entry(11));
+    expect(cursors(tail.read('k', 'bob', 5, 10))).toEqual([11]);
+    // A later clear through an earlier instant does not shorten what is kept out.
+    tail.forget('k', 'bob', 3);
+    tail.record('k', 'bob', 11, entry(12));
+    tail.record('k', 'bob', 12, entry(13));
+    expect(cursors(tail.read('k', 'bob', 11, 10))).toEqual([12, 13]);
+  });
+
+  it('counts an inbox that holds only what not to keep against its memory budget', () => {
+    const tail = new InboxTail(10, 1000);
+    tail.forget('k', 'a', 10);
+    tail.forget('k', 'b', 10);
+    tail.forget('k', 'c', 10);
+    // Two such inboxes fit in 1,000 bytes, not three: the oldest went, and with it what it kept out.
+    tail.record('k', 'a', 0, entry(5));
+    expect(cursors(tail.read('k', 'a', 0, 10))).toEqual([5]);
+    tail.record('k', 'c', 0, entry(5));
+    expect(tail.read('k', 'c', 0, 10)).toBeUndefined();
+  });
+
+  it('puts a changed message in place where the named inboxes hold it, and nowhere else', () => {
+    const tail = new InboxTail();
+    tail.record('k', 'bob', 0, entry(1));
+    tail.record('k', 'bob', 1, entry(2));
+    const changed = { ...entry(1).message, content: '{"content":"edited"}' };
+    tail.replace('k', [{ userId: 'bob', cursor: 1 }, { userId: 'carol', cursor: 1 }], changed);
+    expect(tail.read('k', 'bob', 0, 10)?.map((e) => e.message.content)).toEqual(['{"content":"edited"}', entry(2).message.content]);
+    expect(tail.read('k', 'carol', 0, 10)).toBeUndefined();
   });
 });

@@ -4,6 +4,8 @@ interface Tail {
   /** Every entry of the inbox with a cursor above this one is in `entries`. */
   coveredAfter: number;
   entries: InboxEntry[];
+  /** Entries of messages sent at or before this instant are not kept (see forget); 0 when none. */
+  keepSentAfter: number;
 }
 
 /**
@@ -27,6 +29,12 @@ export class InboxTail {
     const tail = this.tails.get(key);
     // Re-inserting keeps the map in order of last write, so eviction drops the stalest inboxes.
     this.tails.delete(key);
+    const keepSentAfter = tail?.keepSentAfter ?? 0;
+    if (entry.message.sentTime <= keepSentAfter) {
+      if (tail) this.bytes -= sizeOfAll(tail);
+      this.blind(key, keepSentAfter);
+      return;
+    }
     if (tail && tail.entries.at(-1)?.cursor === previousCursor) {
       tail.entries.push(entry);
       if (tail.entries.length > this.maxPerInbox) {
@@ -37,7 +45,7 @@ export class InboxTail {
       this.tails.set(key, tail);
     } else {
       if (tail) this.bytes -= sizeOfAll(tail);
-      this.tails.set(key, { coveredAfter: previousCursor, entries: [entry] });
+      this.tails.set(key, { coveredAfter: previousCursor, entries: [entry], keepSentAfter });
     }
     this.bytes += sizeOf(entry);
     this.evict();
@@ -51,9 +59,44 @@ export class InboxTail {
     return first === -1 ? [] : tail.entries.slice(first, first + limit);
   }
 
+  /** Puts a changed message's new state in place wherever these inboxes' tails hold it. */
+  replace(appKey: string, places: readonly { userId: string; cursor: number }[], message: InboxEntry['message']): void {
+    for (const { userId, cursor } of places) {
+      const entry = this.tails.get(`${appKey}\n${userId}`)?.entries.find((e) => e.cursor === cursor);
+      if (!entry) continue;
+      this.bytes += sizeOf({ ...entry, message }) - sizeOf(entry);
+      entry.message = message;
+    }
+  }
+
+  /**
+   * Stops answering the user's pulls from memory once some of what it holds is hidden from them
+   * (DeletionRepository). A clear through `clearedThrough` also covers messages sent before it whose
+   * write is still under way: entries of those that come later are not kept either, and the
+   * database, which hides them, answers until a message sent after it comes.
+   */
+  forget(appKey: string, userId: string, clearedThrough = 0): void {
+    const key = `${appKey}\n${userId}`;
+    const tail = this.tails.get(key);
+    if (tail) {
+      this.tails.delete(key);
+      this.bytes -= sizeOfAll(tail);
+    }
+    const keepSentAfter = Math.max(tail?.keepSentAfter ?? 0, clearedThrough);
+    if (keepSentAfter > 0) this.blind(key, keepSentAfter);
+  }
+
   clear(): void {
     this.tails.clear();
     this.bytes = 0;
+  }
+
+  /** A tail that answers nothing and only remembers what not to keep. */
+  private blind(key: string, keepSentAfter: number): void {
+    const tail: Tail = { coveredAfter: Infinity, entries: [], keepSentAfter };
+    this.tails.set(key, tail);
+    this.bytes += sizeOfAll(tail);
+    this.evict();
   }
 
   private evict(): void {
@@ -65,11 +108,23 @@ export class InboxTail {
   }
 }
 
-/** Content dominates (up to 128 KiB a message); the rest is a rough fixed share. */
+/** An entry's share beside the parts that can be large: the rest of the message and the entry, roughly. */
+const ENTRY_FIXED_BYTES = 400;
+/** A string's share beside its characters, and its slot in the array that holds it. */
+const STRING_FIXED_BYTES = 32;
+
+/**
+ * The parts that can be large count as what they hold (two bytes a character): the content (up to
+ * 128 KiB), the expansion and the users a directed message names. The rest is a rough fixed share.
+ */
 function sizeOf(entry: InboxEntry): number {
-  return 2 * entry.message.content.length + 400;
+  const { content, expansion, toUserIds = [] } = entry.message;
+  let bytes = 2 * (content.length + (expansion?.length ?? 0)) + ENTRY_FIXED_BYTES;
+  for (const userId of toUserIds) bytes += 2 * userId.length + STRING_FIXED_BYTES;
+  return bytes;
 }
 
+/** A tail costs at least an entry's fixed share, so tails holding no entry count against the budget too. */
 function sizeOfAll(tail: Tail): number {
-  return tail.entries.reduce((sum, e) => sum + sizeOf(e), 0);
+  return Math.max(ENTRY_FIXED_BYTES, tail.entries.reduce((sum, e) => sum + sizeOf(e), 0));
 }

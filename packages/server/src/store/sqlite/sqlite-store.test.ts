@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
 import { describePeriodsMigration, describeStoreContract, privateMessage } from '../../../test/support/store-contract.js';
+import { notClearedBy, notDeletedBy, visibleInConversation } from '../hidden-messages.js';
 import { sqliteDialect } from '../migrations.js';
+import { unreadQuery } from '../unread-query.js';
 import { MessageWriterThread } from './writer/writer-thread.js';
 import { openSqliteStore } from './sqlite-store.js';
 
@@ -79,6 +81,79 @@ describe('sqlite store: writer thread and inbox tail', () => {
       await expect(writer.append([privateMessage('k', 'alice', 'bob', 1001)])).rejects.toThrow(/message writer thread failed: SQLITE_CANTOPEN/);
     } finally {
       await writer.close();
+    }
+  });
+});
+
+describe('sqlite store: per-user deletion', () => {
+  it('checks what a user deleted or cleared by key, however many marks there are: no read scans them', async () => {
+    const file = join(dir, 'deletion-plans.sqlite');
+    await openSqliteStore(file).close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ a: 'k', u: 'bob', k: 'key' }) as { detail: string }[]).map((r) => r.detail);
+      const reads = [
+        `SELECT m.* FROM inbox i JOIN messages m ON m.seq = i.message_seq WHERE i.app_key = @a AND i.user_id = @u AND ${notDeletedBy('m', 'i.user_id')} AND ${notClearedBy('m', 'i.app_key', 'i.user_id')}`,
+        `SELECT * FROM messages WHERE app_key = @a AND conversation_key = @k AND ${visibleInConversation('messages', '@a', '@u', '@k')} ORDER BY sent_time DESC LIMIT 20`,
+      ];
+      for (const sql of reads) {
+        const steps = plan(sql);
+        expect(steps.filter((step) => /deleted_messages|cleared_conversations|\b(dm|cc)\b/.test(step))).toEqual([
+          expect.stringMatching(/^SEARCH .*USING (COVERING )?INDEX/),
+          expect.stringMatching(/^SEARCH .*USING (COVERING )?INDEX/),
+        ]);
+      }
+      // One conversation's clear bounds the index range of its history instead of filtering it.
+      expect(plan(reads[1]!)[0]).toMatch(/messages_conversation \(app_key=\? AND conversation_key=\? AND sent_time>\?\)/);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('sqlite store: read state', () => {
+  it('writes read positions and group reads on the writer thread: the main thread runs on while another connection holds the write lock', async () => {
+    const file = join(dir, 'read-writes.sqlite');
+    const store = openSqliteStore(file);
+    const other = new Database(file);
+    try {
+      const [sent] = await store.messages.append([privateMessage('k', 'alice', 'bob', 1000)]);
+      other.exec('BEGIN IMMEDIATE');
+      const marked = store.reads.markRead('k', 'bob', { conversationType: 1, targetId: 'alice' }, 1000, 2000, true);
+      const recorded = store.reads.recordGroupReads('k', 'bob', [sent!.message.uid], 2000);
+      // Were either write made here, this timer would wait for the lock (busy_timeout) with them.
+      const timerFired = await Promise.race([new Promise((r) => setTimeout(() => r(true), 50)), marked.then(() => false)]);
+      expect(timerFired).toBe(true);
+      other.exec('COMMIT');
+      expect(await marked).toEqual({ kind: 'moved', version: 2000 });
+      expect(await recorded).toEqual([sent!.message.uid]);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  it("counts unread by probing the viewer's inbox entry of each message it looks at, never scanning a message's other entries", async () => {
+    const file = join(dir, 'unread-plan.sqlite');
+    await openSqliteStore(file).close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const sql = unreadQuery({
+        appKey: '@a',
+        viewer: '@u',
+        key: '@k',
+        from: '@f',
+        to: '@t',
+        senderId: '@s',
+        scanLimit: '@l',
+        directed: '@d',
+        contains: (text, part) => `instr(${text}, ${part}) > 0`,
+      });
+      const steps = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ a: 'k', u: 'bob', k: 'key', f: 0, t: 1, s: null, l: 10, d: '"bob"' }) as { detail: string }[]).map((r) => r.detail);
+      expect(steps.filter((step) => /\binbox\b|\bi\b/.test(step) && !/read_positions/.test(step))).toEqual([expect.stringMatching(/SEARCH i (EXISTS )?USING (COVERING )?INDEX inbox_message_user \(message_seq=\? AND user_id=\?\)/)]);
+      expect(steps.some((step) => /SEARCH messages USING INDEX messages_conversation \(app_key=\? AND conversation_key=\? AND sent_time>\? AND sent_time<\?\)/.test(step))).toBe(true);
+    } finally {
+      db.close();
     }
   });
 });

@@ -7,7 +7,11 @@ import { sqliteApps } from './sqlite-apps.js';
 import { sqliteGroups } from './sqlite-groups.js';
 import { MessageWriterThread } from './writer/writer-thread.js';
 import { openSqliteConnection } from './sqlite-connection.js';
+import { sqliteDeletions } from './sqlite-deletions.js';
 import { sqliteMessages } from './sqlite-messages.js';
+import { sqliteMessageChanges } from './sqlite-message-changes.js';
+import { sqliteReads } from './sqlite-reads.js';
+import { InboxTail } from './inbox-tail.js';
 import { sqliteUsers } from './sqlite-users.js';
 
 /**
@@ -21,11 +25,15 @@ export function openSqliteStore(file: string): Store {
   const db = openSqliteConnection(file);
   migrate(db);
   const writer = new MessageWriterThread(file);
+  const tail = new InboxTail();
   return {
     apps: sqliteApps(db),
     users: sqliteUsers(db),
     groups: sqliteGroups(db),
-    messages: sqliteMessages(db, writer),
+    messages: sqliteMessages(db, writer, tail),
+    deletions: sqliteDeletions(writer, tail),
+    messageChanges: sqliteMessageChanges(db, writer, tail),
+    reads: sqliteReads(db, writer),
     ping: async () => {
       db.prepare('SELECT 1').get();
     },

@@ -291,6 +291,44 @@ const commands = {
     return { ...resultCode(result), messageUId: result.data?.messageUId, sentTime: result.data?.sentTime, message: result.data };
   },
 
+  /** @param {{ conversationType: number, targetId: string, messageUId: string, sentTime: number }} args */
+  async recallMessage({ conversationType, targetId, messageUId, sentTime }) {
+    const result = await renderer.callMain('recallMsg', conversation(conversationType, targetId), { messageUId, sentTime });
+    return { ...resultCode(result), message: result.data };
+  },
+
+  /** @param {{ conversationType: number, targetId: string, messageUId: string, content: Record<string, unknown> }} args */
+  async modifyMessage({ conversationType, targetId, messageUId, content }) {
+    const result = await renderer.callMain('modifyMessageWithParams', { messageUId, messageContent: content, conversation: conversation(conversationType, targetId) });
+    return resultCode(result);
+  },
+
+  /**
+   * Any message type, as the wrapper sends it: a status message (`RC:TypSts`) goes on the status topics.
+   * @param {{ conversationType: number, targetId: string, messageType: string, content: Record<string, unknown> }} args
+   */
+  async sendMessage({ conversationType, targetId, messageType, content }) {
+    const traceId = undefined;
+    const result = await renderer.callMain('sendMessage', conversation(conversationType, targetId), { messageType, content }, traceId, renderer.unansweredCallId());
+    return { ...resultCode(result), message: result.data };
+  },
+
+  /**
+   * Deletes messages on the server for this user (the wrapper's deleteRemoteMessage).
+   * @param {{ conversationType: number, targetId: string, messages: { messageUId: string, sentTime: number, messageDirection: number }[] }} args
+   */
+  async deleteRemoteMessages({ conversationType, targetId, messages }) {
+    return resultCode(await renderer.callMain('deleteRemoteMessage', conversation(conversationType, targetId), messages));
+  },
+
+  /**
+   * Clears this user's history on the server through `timestamp` (the wrapper's deleteRemoteMessageByTimestamp).
+   * @param {{ conversationType: number, targetId: string, timestamp: number }} args
+   */
+  async clearRemoteHistoryMessages({ conversationType, targetId, timestamp }) {
+    return resultCode(await renderer.callMain('deleteRemoteMessageByTimestamp', conversation(conversationType, targetId), timestamp));
+  },
+
   /**
    * @param {{ conversationType: number, targetId: string, timestamp: number, count: number, order: 0 | 1 }} args
    */

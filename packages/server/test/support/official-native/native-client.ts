@@ -190,6 +190,11 @@ export class NativeClient extends SdkChildProcess<EventPayloads, unknown[]> {
   }
 
   /** The stack's own debug log since `sinceMs`: every frame it parsed, its connection profile, the wrapper's steps. */
+  /** Any call the child exposes as a command (native-child.mjs). */
+  async call<T = NativeResult>(command: string, args: Record<string, unknown>, timeoutMs?: number): Promise<T> {
+    return (await this.command(command, args, timeoutMs)) as T;
+  }
+
   async getLog(options: { sinceMs?: number; count?: number } = {}, timeoutMs?: number): Promise<StackLogEntry[]> {
     return (await this.command('getLog', options, timeoutMs)) as StackLogEntry[];
   }

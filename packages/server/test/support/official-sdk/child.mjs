@@ -68,6 +68,103 @@ const commands = {
     return sdkResult(await RongIMLib.getConversationList(options));
   },
 
+  /**
+   * A text message with send options (`canIncludeExpansion`, `expansion`, ...).
+   * @param {{ conversationType: number, targetId: string, text: string, options: Record<string, unknown> }} args
+   */
+  async sendTextWithOptions({ conversationType, targetId, text, options }) {
+    const message = new RongIMLib.TextMessage({ content: text });
+    return sdkResult(await RongIMLib.sendMessage({ conversationType, targetId }, message, options));
+  },
+
+  /** @param {{ conversationType: number, targetId: string, options: { messageUId: string, sentTime: number } & Record<string, unknown> }} args */
+  async recallMessage({ conversationType, targetId, options }) {
+    return sdkResult(await RongIMLib.recallMessage({ conversationType, targetId }, options));
+  },
+
+  /** @param {{ conversationType: number, targetId: string, messageUId: string, content: Record<string, unknown> }} args */
+  async modifyMessage({ conversationType, targetId, messageUId, content }) {
+    return sdkResult(await RongIMLib.modifyMessageWithParams({ messageUId, messageContent: content, conversation: { conversationType, targetId } }));
+  },
+
+  /** @param {{ expansion: Record<string, string>, message: any }} args */
+  async updateMessageExpansion({ expansion, message }) {
+    return sdkResult(await RongIMLib.updateMessageExpansion(expansion, message));
+  },
+
+  /** @param {{ keys: string[], message: any }} args */
+  async removeMessageExpansionForKey({ keys, message }) {
+    return sdkResult(await RongIMLib.removeMessageExpansionForKey(keys, message));
+  },
+
+  /**
+   * A text message with a whole body (`mentionedInfo`, ...) and send options (`isMentioned`, `directionalUserIdList`, ...).
+   * @param {{ conversationType: number, targetId: string, body: { content: string } & Record<string, unknown>, options?: Record<string, unknown> }} args
+   */
+  async sendTextBody({ conversationType, targetId, body, options }) {
+    return sdkResult(await RongIMLib.sendMessage({ conversationType, targetId }, new RongIMLib.TextMessage(body), options));
+  },
+
+  /** @param {{ conversationType: number, targetId: string, typingContentType: string }} args */
+  async sendTypingStatusMessage({ conversationType, targetId, typingContentType }) {
+    return sdkResult(await RongIMLib.sendTypingStatusMessage({ conversationType, targetId }, typingContentType));
+  },
+
+  /** @param {{ targetId: string, messageUId: string, timestamp: number }} args */
+  async sendReadReceiptMessage({ targetId, messageUId, timestamp }) {
+    return sdkResult(await RongIMLib.sendReadReceiptMessage(targetId, messageUId, timestamp));
+  },
+
+  /** @param {{ targetId: string, messageUId: string }} args */
+  async sendReadReceiptRequest({ targetId, messageUId }) {
+    return sdkResult(await RongIMLib.sendReadReceiptRequest(targetId, messageUId));
+  },
+
+  /** @param {{ targetId: string, messageList: Record<string, string[]> }} args */
+  async sendReadReceiptResponseV2({ targetId, messageList }) {
+    return sdkResult(await RongIMLib.sendReadReceiptResponseV2(targetId, messageList));
+  },
+
+  /** @param {{ targetId: string, messageUId: string }} args */
+  async getMessageReader({ targetId, messageUId }) {
+    return sdkResult(await RongIMLib.getMessageReader(targetId, messageUId));
+  },
+
+  /** @param {{ conversationType: number, targetId: string }} args */
+  async markRemoteConversationAsRead({ conversationType, targetId }) {
+    return sdkResult(await RongIMLib.markRemoteConversationAsRead({ conversationType, targetId }));
+  },
+
+  /** @param {{ conversationType: number, targetId: string }} args */
+  async clearMessagesUnreadStatus({ conversationType, targetId }) {
+    return sdkResult(await RongIMLib.clearMessagesUnreadStatus({ conversationType, targetId }));
+  },
+
+  /** @param {{ conversationType: number, targetId: string }} args */
+  async getUnreadCount({ conversationType, targetId }) {
+    return sdkResult(await RongIMLib.getUnreadCount({ conversationType, targetId }));
+  },
+
+  /** @param {{ conversationType: number, targetId: string }} args */
+  async getConversation({ conversationType, targetId }) {
+    return sdkResult(await RongIMLib.getConversation({ conversationType, targetId }));
+  },
+
+  /** @param {{ conversationType: number, targetId: string, messages: { messageUId: string, sentTime: number, messageDirection: number }[] }} args */
+  async deleteMessages({ conversationType, targetId, messages }) {
+    return sdkResult(await RongIMLib.deleteMessages({ conversationType, targetId }, messages));
+  },
+
+  /** @param {{ conversationType: number, targetId: string, timestamp: number }} args */
+  async clearHistoryMessages({ conversationType, targetId, timestamp }) {
+    return sdkResult(await RongIMLib.clearHistoryMessages({ conversationType, targetId }, timestamp));
+  },
+
+  /** @param {{ options: { conversationType: number, targetId: string, timestamp?: number }[] }} args */
+  async batchClearRemoteHistoryMessages({ options }) {
+    return sdkResult(await RongIMLib.batchClearRemoteHistoryMessages(options));
+  },
+
   /** Without an SDK disconnect; the child leaves once this reply is out, so the parent hears it. */
   exit() {
     return null;

@@ -149,6 +149,11 @@ export class OfficialClient extends SdkChildProcess<EventPayloads, unknown> {
     return (await this.command('getConversationList', options, timeoutMs)) as SdkResult<IAReceivedConversation[]>;
   }
 
+  /** Any SDK call the child exposes as a command (child.mjs), answered with the SDK's result. */
+  async call<T = unknown>(command: string, args: Record<string, unknown>, timeoutMs?: number): Promise<SdkResult<T>> {
+    return (await this.command(command, args, timeoutMs)) as SdkResult<T>;
+  }
+
   get httpRequests(): HttpRequestRecord[] {
     return this.payloadsOf('harness:http');
   }

@@ -1,11 +1,14 @@
 import type Database from 'better-sqlite3';
+import { changeRecipients } from '../../../core/messaging/change-rules.js';
 import { fanOut, type InboxWrite } from '../../../core/messaging/inbox-fan-out.js';
-import type { NewMessage, StoredMessage } from '../../store.js';
-import { messageFromRow, type MessageRow } from '../../rows.js';
-import type { WrittenMessage } from './protocol.js';
+import type { ChangeOutcome, NewMessage, StoredMessage } from '../../store.js';
+import { directedToColumn, mentionedColumn, messageFromRow, type MessageRow } from '../../rows.js';
+import { messageChangeWriter } from './change-writer.js';
+import type { EditRequest, EditResult, WrittenMessage } from './protocol.js';
 
 export interface MessageWriter {
   append(messages: NewMessage[]): WrittenMessage[];
+  edit(request: EditRequest): EditResult;
   purgeBefore(instant: number, limit: number): number;
 }
 
@@ -23,9 +26,9 @@ export function messageWriter(db: Database.Database): MessageWriter {
   const byClientId = db.prepare('SELECT * FROM messages WHERE app_key = ? AND sender_id = ? AND client_unique_id = ?');
   const insertMessage = db.prepare(
     `INSERT INTO messages (app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
-       sent_time, flags, client_unique_id)
+       sent_time, flags, client_unique_id, expansion, changes_seq, directed_to, mentioned)
      VALUES (@appKey, @uid, @conversationType, @targetId, @conversationKey, @senderId, @objectName, @content,
-       @sentTime, @flags, @clientUniqueId)`,
+       @sentTime, @flags, @clientUniqueId, @expansion, @changesSeq, @directedTo, @mentioned)`,
   );
   const readHead = db.prepare('SELECT last_cursor FROM inbox_heads WHERE app_key = ? AND user_id = ?').pluck();
   const writeHead = db.prepare(
@@ -45,18 +48,29 @@ export function messageWriter(db: Database.Database): MessageWriter {
 
   /** Committed last cursors, by inboxKey. */
   const heads = new Map<string, number>();
+  const changes = messageChangeWriter(db);
 
   const appendAll = db.transaction((messages: NewMessage[]) => {
     const inserted: NewMessage[] = [];
     const seqs: number[] = [];
-    // One at a time, so that a retry later in the batch finds its first copy.
-    const duplicates = messages.map((m): StoredMessage | undefined => {
+    /** The change each inserted message made. */
+    const applied: (ChangeOutcome | undefined)[] = [];
+    // One at a time, so that a retry later in the batch finds its first copy, and a change sees the
+    // changes before it.
+    const duplicates = messages.map((m): StoredMessage | { unchanged: ChangeOutcome } | undefined => {
       if (m.clientUniqueId !== undefined) {
         const existing = byClientId.get(m.appKey, m.senderId, m.clientUniqueId) as MessageRow | undefined;
         if (existing) return messageFromRow(existing);
       }
-      seqs.push(Number(insertMessage.run({ ...m, clientUniqueId: m.clientUniqueId ?? null }).lastInsertRowid));
-      inserted.push(m);
+      const change = m.change ? changes.apply(m.appKey, m.senderId, m.change, m.sentTime) : undefined;
+      if (change && change.outcome.kind !== 'applied') return { unchanged: change.outcome };
+      seqs.push(
+        Number(
+          insertMessage.run({ ...m, clientUniqueId: m.clientUniqueId ?? null, expansion: m.expansion ?? null, changesSeq: change?.changedSeq ?? null, directedTo: directedToColumn(m.toUserIds), mentioned: mentionedColumn(m) }).lastInsertRowid,
+        ),
+      );
+      inserted.push(change?.outcome.kind === 'applied' ? { ...m, recipients: changeRecipients(change.outcome.holders, m.senderId) } : m);
+      applied.push(change?.outcome);
       return undefined;
     });
     const fanned = fanOut(inserted, (appKey, userId, key) => heads.get(key) ?? (readHead.get(appKey, userId) as number | undefined) ?? 0);
@@ -67,7 +81,13 @@ export function messageWriter(db: Database.Database): MessageWriter {
     for (const { appKey, userId, cursor } of fanned.heads.values()) writeHead.run(appKey, userId, cursor);
     for (const c of fanned.conversations) touchConversation.run(c.appKey, c.userId, c.conversationType, c.targetId, c.versionTime, seqs[c.messageIndex]);
     let next = 0;
-    const written = duplicates.map((duplicateOf): WrittenMessage => (duplicateOf ? { duplicateOf } : { entries: fanned.entries[next++] as InboxWrite[] }));
+    const written = duplicates.map((earlier): WrittenMessage => {
+      if (earlier && 'unchanged' in earlier) return { unchanged: earlier.unchanged };
+      if (earlier) return { duplicateOf: earlier };
+      const change = applied[next];
+      const entries = fanned.entries[next++] as InboxWrite[];
+      return change ? { entries, change } : { entries };
+    });
     return { written, heads: fanned.heads };
   });
 
@@ -88,6 +108,7 @@ export function messageWriter(db: Database.Database): MessageWriter {
       for (const [key, { cursor }] of advanced) heads.set(key, cursor);
       return written;
     },
+    edit: (request) => changes.edit(request),
     purgeBefore: (instant, limit) => purge(instant, limit),
   };
 }

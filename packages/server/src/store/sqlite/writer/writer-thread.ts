@@ -1,6 +1,18 @@
 import { Worker } from 'node:worker_threads';
 import type { NewMessage } from '../../store.js';
-import type { CheckpointerData, WriterData, WriterReply, WriterRequest, WrittenMessage } from './protocol.js';
+import type {
+  CheckpointerData,
+  DeletionRequest,
+  DeletionResults,
+  EditRequest,
+  EditResult,
+  ReadWriteRequest,
+  ReadWriteResults,
+  WriterData,
+  WriterReply,
+  WriterRequest,
+  WrittenMessage,
+} from './protocol.js';
 
 /** How often the checkpointer thread copies the WAL into the database file. */
 const CHECKPOINT_EVERY_MS = 500;
@@ -21,6 +33,18 @@ export class MessageWriterThread {
 
   append(messages: NewMessage[]): Promise<WrittenMessage[]> {
     return this.request((id) => ({ kind: 'append', id, messages }));
+  }
+
+  edit(request: EditRequest): Promise<EditResult> {
+    return this.request((id) => ({ kind: 'edit', id, request }));
+  }
+
+  deletion<K extends DeletionRequest['kind']>(request: Extract<DeletionRequest, { kind: K }>): Promise<DeletionResults[K]> {
+    return this.request((id) => ({ kind: 'deletion', id, request }));
+  }
+
+  read<K extends ReadWriteRequest['kind']>(request: Extract<ReadWriteRequest, { kind: K }>): Promise<ReadWriteResults[K]> {
+    return this.request((id) => ({ kind: 'read', id, request }));
   }
 
   purgeBefore(instant: number, limit: number): Promise<number> {

@@ -1,7 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteConnection } from '../sqlite-connection.js';
+import { deletionWriter } from './deletion-writer.js';
 import { messageWriter } from './message-writer.js';
 import type { WriterData, WriterReply, WriterRequest } from './protocol.js';
+import { readWriter } from './read-writer.js';
 
 /**
  * The writer thread: owns the connection every message write goes through, so the main thread
@@ -16,6 +18,8 @@ const db = openSqliteConnection((workerData as WriterData).file);
 // it finishes what little the checkpointer left, and the WAL starts over instead of growing.
 db.pragma('wal_autocheckpoint = 4000');
 const writer = messageWriter(db);
+const deletions = deletionWriter(db);
+const reads = readWriter(db);
 
 port.on('message', (request: WriterRequest) => {
   if (request.kind === 'close') {
@@ -25,7 +29,12 @@ port.on('message', (request: WriterRequest) => {
   }
   let reply: WriterReply;
   try {
-    const result = request.kind === 'append' ? writer.append(request.messages) : writer.purgeBefore(request.instant, request.limit);
+    const result =
+      request.kind === 'deletion'
+        ? deletions(request.request)
+        : request.kind === 'read'
+          ? reads(request.request)
+          : request.kind === 'append' ? writer.append(request.messages) : request.kind === 'edit' ? writer.edit(request.request) : writer.purgeBefore(request.instant, request.limit);
     reply = { id: request.id, ok: true, result };
   } catch (error) {
     reply = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };
