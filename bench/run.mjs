@@ -3,7 +3,7 @@
 //   --quick                 CI size (< 3 min): fewer rounds/steps; reconnect storm and offline sync
 //                           against Parley only; no cluster-scale unless named with --only
 //   --only a,b              scenarios to run (connect-storm, idle-density, messaging-ramp,
-//                           group-fanout, reconnect-storm, offline-sync, cluster-scale)
+//                           group-fanout, chatroom-fanout, reconnect-storm, offline-sync, cluster-scale)
 //   --targets parley,ws     systems to run (parley, parley-native, ws, socketio, mosquitto,
 //                           parley-cluster); parley-native = Parley over native TCP clients, in
 //                           connect-storm and messaging-ramp only
@@ -30,10 +30,11 @@ import messagingRamp from './scenarios/messaging-ramp.mjs';
 import offlineSync from './scenarios/offline-sync.mjs';
 import reconnectStorm from './scenarios/reconnect-storm.mjs';
 import clusterScale from './scenarios/cluster-scale.mjs';
+import chatroomFanout from './scenarios/chatroom-fanout.mjs';
 import { makeTarget, TARGET_ORDER } from './targets/index.mjs';
 import { waitForQuiet } from './lib/harness.mjs';
 
-export const SCENARIOS = [connectStorm, idleDensity, messagingRamp, groupFanout, reconnectStorm, offlineSync, clusterScale];
+export const SCENARIOS = [connectStorm, idleDensity, messagingRamp, groupFanout, chatroomFanout, reconnectStorm, offlineSync, clusterScale];
 
 for (const built of ['packages/server/dist/cli/main.js', 'packages/protocol/dist/index.js']) {
   if (!existsSync(new URL(`../${built}`, import.meta.url))) {

@@ -289,6 +289,23 @@ export function markdown(run) {
     L.push('');
   }
 
+  if (results['chatroom-fanout']) {
+    const p = meta.params['chatroom-fanout'];
+    L.push(`## Chatroom fan-out — one room of ${n(p.members)} members, ${p.senders} senders, ${p.stepMs / 1000} s a step (Parley only)`);
+    L.push('');
+    L.push('| System | nodes | joins/s | offered msgs/s | msgs | deliveries/s | p50 ms | p99 ms | lost | server CPU µs/delivery | event-loop delay p99 / max ms | CPU server / other |');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const t of ['parley', 'parley-cluster']) {
+      const r = results['chatroom-fanout'][t];
+      if (!r?.ok) continue;
+      for (const s of r.steps) {
+        L.push(`| ${LABEL[t]} | ${r.nodes} | ${n(r.joinsPerSecond)} | ${n(s.offeredRate)} | ${n(s.messages)} | ${n(s.deliveriesPerSecond)} | ${n(s.latency.p50, 1)} | ${n(s.latency.p99, 1)} | ${n(s.lost)} | ${n(s.serverCpuUsPerDelivery)} | ${s.eventLoopDelay ? `${n(s.eventLoopDelay.p99, 1)} / ${n(s.eventLoopDelay.max, 1)}` : '–'} | ${cpuCell(s.cpu)} |`);
+      }
+    }
+    errors('chatroom-fanout');
+    L.push('');
+  }
+
   if (results['reconnect-storm']) {
     const p = meta.params['reconnect-storm'];
     L.push(`## Reconnect storm — ${n(p.clients)} clients, server killed (SIGKILL) and restarted, ${p.rate} msgs/s flowing`);

@@ -184,6 +184,15 @@ const handlers = {
     return { ok };
   },
 
+  /** Parley chatrooms: each client joins the room itself (joinChrm) and takes its cursor. */
+  async joinRoom(/** @type {{ids: number[], roomId: string, concurrency: number}} */ a) {
+    let ok = 0;
+    await pool(a.ids, a.concurrency, async (id) => {
+      if (await clients.get(id).joinRoom(a.roomId)) ok++;
+    });
+    return { ok };
+  },
+
   async record(/** @type {{tag: string, keys?: boolean, from?: number, to?: number}} */ a) {
     Object.assign(recorder, { tag: a.tag, from: a.from ?? 0, to: a.to ?? Infinity, hist: new Hist(), count: 0, inWindow: 0, stale: 0, first: 0, last: 0, keys: a.keys ? [] : undefined });
     return {};
@@ -226,7 +235,7 @@ const handlers = {
    * Open-loop load: `rate` messages/s spread over `senders` for `durationMs`, ticking every 5 ms.
    * A sender with `maxOutstanding` unacked sends skips its turn (counted as shed), so an overloaded
    * server gets no more than it can take and the loop stays bounded.
-   * @param {{tag: string, senders: [number, 'user'|'group', string][], rate: number, durationMs: number, maxOutstanding: number, keys?: boolean, startAt?: number}} a
+   * @param {{tag: string, senders: [number, 'user'|'group'|'chatroom', string][], rate: number, durationMs: number, maxOutstanding: number, keys?: boolean, startAt?: number}} a
    */
   async load(a) {
     if (a.startAt) await sleep(Math.max(0, a.startAt - now()));

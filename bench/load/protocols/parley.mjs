@@ -1,7 +1,8 @@
 // A lean RMTP client for load: the frames Parley's own SDK sends, built on @parley/protocol.
 // Connect: CONNECT frame (token inside, not in the URL) → CONNACK. Send: PUBLISH ppMsgP/pgMsgP qos 1
 // → PUBACK (after the durable commit). Receive: s_ntf → QUERY pullMsg from the kept cursor, paging
-// until `finished`, exactly like test/support/syncing-client.ts.
+// until `finished`, exactly like test/support/syncing-client.ts. Chatrooms: QUERY joinChrm, then
+// PUBLISH chatMsg; an `s_ntf` of type 2 names the room, answered with chrmPull from the room's cursor.
 // The session logic is one for both transports Parley serves, so their figures differ by the
 // transport alone: WebSocket (`webSocketLink`, `ws`) or native TCP (`nativeLink`, RongCloud's C++
 // stack's framing: check byte, XOR, signatures).
@@ -18,6 +19,10 @@ import {
 import WebSocket from 'ws';
 
 const CONNECT_TIMEOUT_MS = 15_000;
+/** NotifyType.CHATROOM in @parley/protocol: an `s_ntf` that names a chatroom to pull. */
+const CHATROOM_NOTICE = 2;
+/** Pages one chatroom pull round takes at most (50 messages each), so the loop always ends. */
+const MAX_ROOM_PAGES = 100;
 
 /**
  * One connection attempt over one transport. It reports `open` once it can carry frames, every
@@ -113,6 +118,8 @@ export class ParleyClient {
     this.pendingQueries = new Map();
     this.pulling = false;
     this.pullAgain = false;
+    /** @type {Map<string, {cursor: number, noticed: number, pulling: boolean}>} joined chatrooms */
+    this.rooms = new Map();
   }
 
   id() {
@@ -178,9 +185,13 @@ export class ParleyClient {
               }
               return;
             }
-            case 'PUBLISH':
-              if (frame.topic === 's_ntf') void this.pull();
+            case 'PUBLISH': {
+              if (frame.topic !== 's_ntf') return;
+              const notice = decodePayload('NotifyMsg', frame.payload);
+              if (notice.type === CHATROOM_NOTICE && notice.chrmId) void this.pullRoom(notice.chrmId, Number(notice.time ?? 0));
+              else void this.pull();
               return;
+            }
             default:
               return;
           }
@@ -191,7 +202,7 @@ export class ParleyClient {
   }
 
   /**
-   * @param {'user' | 'group'} kind
+   * @param {'user' | 'group' | 'chatroom'} kind
    * @param {string} to
    * @param {string} content
    * @returns {Promise<boolean>} true once stored (PUBACK status 0)
@@ -205,7 +216,7 @@ export class ParleyClient {
       link.send({
         type: 'PUBLISH',
         header: { qos: 1 },
-        topic: kind === 'group' ? 'pgMsgP' : 'ppMsgP',
+        topic: kind === 'group' ? 'pgMsgP' : kind === 'chatroom' ? 'chatMsg' : 'ppMsgP',
         targetId: to,
         messageId,
         payload: encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content, clientUniqueId: this.nextUnique++ }),
@@ -215,6 +226,55 @@ export class ParleyClient {
 
   /** Parley groups are made with the Server API, not by the clients. */
   async join() {}
+
+  /**
+   * One QUERY and its answer (undefined when the connection went first).
+   * @param {string} topic @param {string} targetId @param {Uint8Array} payload @returns {Promise<any>}
+   */
+  query(topic, targetId, payload) {
+    const link = this.link;
+    if (!link || !this.connected) return Promise.resolve(undefined);
+    const messageId = this.id();
+    return new Promise((resolve) => {
+      this.pendingQueries.set(messageId, resolve);
+      link.send({ type: 'QUERY', topic, targetId, messageId, payload });
+    });
+  }
+
+  /**
+   * Joins a chatroom (creating it if missing) and takes its cursor with the SDK's first pull (no
+   * old messages), so that only what is sent from now on arrives. @param {string} roomId
+   */
+  async joinRoom(roomId) {
+    const joined = await this.query('joinChrm', roomId, encodePayload('ChrmInput', { nothing: 1 }));
+    if (joined?.status !== 0) return false;
+    const first = await this.query('chrmPull', roomId, encodePayload('ChrmPullMsg', { syncTime: 0, count: 0 }));
+    if (first?.status !== 0) return false;
+    this.rooms.set(roomId, { cursor: Number(decodePayload('ChrmDownStreamMessages', first.payload).syncTime), noticed: 0, pulling: false });
+    return true;
+  }
+
+  /** Pulls a room until its cursor reaches the newest notice; one round at a time per room. */
+  async pullRoom(/** @type {string} */ roomId, /** @type {number} */ time) {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    room.noticed = Math.max(room.noticed, time);
+    if (room.pulling) return;
+    room.pulling = true;
+    try {
+      for (let page = 0; room.cursor < room.noticed && page < MAX_ROOM_PAGES; page++) {
+        const answer = await this.query('chrmPull', roomId, encodePayload('ChrmPullMsg', { syncTime: room.cursor, count: 50 }));
+        if (answer?.status !== 0) return;
+        const out = decodePayload('ChrmDownStreamMessages', answer.payload);
+        for (const bytes of out.list) this.o.onMessage(decodePayload('DownStreamMessage', bytes).content);
+        const next = Number(out.syncTime);
+        if (next <= room.cursor) return;
+        room.cursor = next;
+      }
+    } finally {
+      room.pulling = false;
+    }
+  }
 
   /** Pulls until the server says finished; a notice during a pull triggers one more round. */
   async pull() {

@@ -4,14 +4,17 @@ import { ConnectionDriver } from './connection/connection-driver.js';
 import type { RmtpSession } from './connection/rmtp-session.js';
 import { realScheduler } from './connection/scheduler.js';
 import type { Environment } from './environment.js';
+import { ChatroomError, Chatrooms, type ChatroomInfo, type ChatroomJoinInfo } from './messaging/chatrooms.js';
+import { ConversationStates, type ConversationStateUpdate } from './messaging/conversation-states.js';
 import { toPublicMessage, type Message, type MessageContent } from './messaging/message.js';
 import { MessageDeletion } from './messaging/message-deletion.js';
 import { Messenger, SendError } from './messaging/messenger.js';
+import { OnlineStatus, OnlineStatusError, validExpiry, validSubjects, type UserOnlineStatus } from './messaging/online-status.js';
 import { ReadState, ReadStateError, type MessageReaders, type ReadReceipt, type TypingStatus } from './messaging/read-state.js';
 import { fromDownStream } from './messaging/wire-messages.js';
 import type { InitOptions } from './options.js';
 import { MemoryLocalStoreFactory } from './store/memory-store.js';
-import { isStorableUserId, type LocalConversation, type MetaStore, type UserStore } from './store/local-store.js';
+import { isStorableUserId, type LocalConversation, type LocalConversationState, type MetaStore, type UserStore } from './store/local-store.js';
 import {
   AckStatus,
   ChangeMessageType,
@@ -20,14 +23,27 @@ import {
   decodePayload,
   encodePayload,
   historyTopicFor,
+  isMediaFileType,
+  isNotificationLevel,
   isValidUserId,
   MAX_DELETED_MESSAGES,
+  MediaFileType,
   NotifyType,
   sendTopicFor,
   Topic,
   type NotifyMsg,
 } from '@parley/protocol';
 import { validateProxyOptions } from './transport/proxy/proxy-options.js';
+import { postUpload, uploadForm, uploadKeyFor, type FileData, type UploadProgressListener } from './media/upload.js';
+
+/** How a file is sent: its name and type when the data carries none (a Buffer), and progress. */
+export interface SendFileOptions {
+  /** Default: the File's own name, else `file`. */
+  name?: string;
+  /** Default: the Blob's own type. The server serves files by what their bytes are, whatever this says. */
+  mimeType?: string;
+  onProgress?: UploadProgressListener;
+}
 
 export interface ConnectCallback {
   /** Once per connect, before onSuccess; before any network I/O when the user is known locally. */
@@ -40,6 +56,7 @@ export type StatusListener = (status: ConnectionStatus, code?: number) => void;
 export type MessageListener = (messages: Message[]) => void;
 export type TypingStatusListener = (status: TypingStatus) => void;
 export type ReadReceiptListener = (receipt: ReadReceipt) => void;
+export type UserStatusListener = (status: UserOnlineStatus) => void;
 
 export interface Conversation {
   conversationType: number;
@@ -50,7 +67,14 @@ export interface Conversation {
   /** Messages sent up to this instant are read; 0 when never marked. */
   lastReadTime: number;
   updatedAt: number;
+  /** Pinned: kept by the server and synced between the user's devices (setConversationToTop). */
+  isTop: boolean;
+  /** A NotificationLevel: kept by the server and synced between the user's devices (setConversationNotificationLevel). */
+  notificationLevel: number;
 }
+
+/** A conversation's pin or notification level changed, here or on another device of the user's. */
+export type ConversationStateListener = (states: LocalConversationState[]) => void;
 
 /** An SDK error with its code, as rejected by the Promise APIs. */
 export class IMError extends Error {
@@ -94,8 +118,15 @@ export class IMClientBase {
   private readonly messageListeners = new Set<MessageListener>();
   private readonly changeListeners = new Set<MessageListener>();
   private readState: ReadState | undefined;
+  private chatrooms: Chatrooms | undefined;
   private readonly typingListeners = new Set<TypingStatusListener>();
   private readonly receiptListeners = new Set<ReadReceiptListener>();
+  /** Navigation's `uploadServer` from this process's last navigation (else the cached answer's). */
+  private uploadServer: string | undefined;
+  private onlineStatus: OnlineStatus | undefined;
+  private readonly userStatusListeners = new Set<UserStatusListener>();
+  private conversationStates: ConversationStates | undefined;
+  private readonly conversationStateListeners = new Set<ConversationStateListener>();
 
   constructor(private readonly environment: Environment) {}
 
@@ -195,6 +226,55 @@ export class IMClientBase {
     }
   }
 
+  // --- Files (the official SDK's sendImageMessage / sendFileMessage): the file goes to the server's
+  // upload endpoint first, with a token asked for over the connection (qnTkn), then its URL goes out
+  // in an ordinary message.
+
+  /** Uploads an image and sends it as `RC:ImgMsg`; `thumbnail` is a base64 JPEG shown before the image loads. */
+  async sendImageMessage(conversationType: number, targetId: string, file: FileData, options: SendFileOptions & { thumbnail?: string } = {}): Promise<Message> {
+    this.checkSendable(conversationType, targetId);
+    const uploaded = await this.uploadFile(MediaFileType.IMAGE, file, options);
+    return this.sendMessage(conversationType, targetId, { objectName: 'RC:ImgMsg', content: { content: options.thumbnail ?? '', imageUri: uploaded.downloadUrl } });
+  }
+
+  /** Uploads a file and sends it as `RC:FileMsg` (name, size, extension and URL, as the official SDK's). */
+  async sendFileMessage(conversationType: number, targetId: string, file: FileData, options: SendFileOptions = {}): Promise<Message> {
+    this.checkSendable(conversationType, targetId);
+    const uploaded = await this.uploadFile(MediaFileType.FILE, file, options);
+    const extension = /\.([^.]{1,16})$/.exec(uploaded.name)?.[1] ?? '';
+    return this.sendMessage(conversationType, targetId, { objectName: 'RC:FileMsg', content: { name: uploaded.name, size: uploaded.size, type: extension, fileUrl: uploaded.downloadUrl } });
+  }
+
+  /**
+   * Uploads a file to the server (for a message type of the app's own) and resolves with its
+   * download URL. Rejects with the server's status for a refused token (26106: over the server's
+   * size limit) and 34011 when the upload itself fails.
+   */
+  async uploadFile(fileType: number, file: FileData, options: SendFileOptions = {}): Promise<{ downloadUrl: string; name: string; size: number }> {
+    if (!this.messenger) throw new IMError(Code.RC_CLIENT_NOT_INIT);
+    if (!isMediaFileType(fileType) || !(file instanceof Blob || file instanceof Uint8Array)) throw new IMError(Code.RC_INVALID_PARAMETER);
+    const session = this.session;
+    if (!session || this.status !== ConnectionStatus.CONNECTED) throw new IMError(Code.RC_NET_CHANNEL_INVALID);
+    const uploadServer = this.uploadServer ?? (await this.store?.getNavigation())?.uploadServer;
+    if (!uploadServer) throw new IMError(Code.UPLOAD_FAIL);
+    const name = options.name ?? (typeof File !== 'undefined' && file instanceof File ? file.name : 'file');
+    const size = file instanceof Blob ? file.size : file.byteLength;
+    const key = uploadKeyFor(fileType, name, Date.now());
+    const answer = await session.query(Topic.qnTkn, this.userId ?? '', encodePayload('GetQNupTokenInput', { type: fileType, key, size: Math.ceil(size / 1024) }));
+    if (answer.status !== AckStatus.SUCCESS) throw new IMError(answer.status);
+    const { token } = decodePayload('GetQNupTokenOutput', answer.payload);
+    const type = options.mimeType ?? (file instanceof Blob ? file.type : '') ?? '';
+    const response = await postUpload(uploadServer, uploadForm(token, key, file, name, type), options.onProgress).catch(() => undefined);
+    if (response?.status !== 200) throw new IMError(Code.UPLOAD_FAIL);
+    const url = await session.query(Topic.qnUrl, this.userId ?? '', encodePayload('GetDownloadUrlInput', { type: fileType, key, fileName: name }));
+    if (url.status !== AckStatus.SUCCESS) throw new IMError(Code.UPLOAD_FAIL);
+    return { downloadUrl: decodePayload('GetDownloadUrlOutput', url.payload).downloadUrl, name, size };
+  }
+
+  private checkSendable(conversationType: number, targetId: string): void {
+    if (!SENDABLE_TYPES.has(conversationType) || typeof targetId !== 'string' || !isValidUserId(targetId)) throw new IMError(Code.RC_INVALID_PARAMETER);
+  }
+
   /**
    * Messages of a conversation sent before `before` (default: now), newest first. From the server
    * when connected (and kept locally), otherwise from the local database.
@@ -213,6 +293,67 @@ export class IMClientBase {
       }
     }
     return (await store.getHistory(conversationType, targetId, before, count)).map(toPublicMessage);
+  }
+
+  // --- Chatrooms: a live stream with a short history on the server, never kept in the local
+  // database. Their messages reach the message listeners; a reconnect joins the rooms again.
+
+  /**
+   * Joins a chatroom, creating it when missing, and delivers its newest `count` messages (0: 10,
+   * -1: none, at most 50) to the message listeners, then each new one.
+   */
+  async joinChatRoom(roomId: string, count = 0): Promise<ChatroomJoinInfo> {
+    return this.chatroomCall((session, rooms) => rooms.join(session, roomId, count, true), roomId);
+  }
+
+  /** As joinChatRoom, for a room that already exists only (23410 otherwise). */
+  async joinExistChatRoom(roomId: string, count = 0): Promise<ChatroomJoinInfo> {
+    return this.chatroomCall((session, rooms) => rooms.join(session, roomId, count, false), roomId);
+  }
+
+  async quitChatRoom(roomId: string): Promise<void> {
+    await this.chatroomCall((session, rooms) => rooms.quit(session, roomId), roomId);
+  }
+
+  async sendChatRoomMessage(roomId: string, message: MessageContent): Promise<Message> {
+    if (!message || typeof message.objectName !== 'string') throw new IMError(Code.RC_INVALID_PARAMETER);
+    return this.chatroomCall((session, rooms) => rooms.send(session, roomId, message), roomId);
+  }
+
+  /** The member count and the first `count` members (at most 20), earliest joins first (order 1) or latest (2). */
+  async getChatRoomInfo(roomId: string, options: { count?: number; order?: 1 | 2 } = {}): Promise<ChatroomInfo> {
+    return this.chatroomCall((session, rooms) => rooms.info(session, roomId, options.count ?? 0, options.order ?? 1), roomId);
+  }
+
+  /** The room's messages before `before` (default: now), newest first; the server keeps its newest 50. */
+  async getChatRoomHistoryMessages(roomId: string, options: { before?: number; count?: number } = {}): Promise<Message[]> {
+    const count = Math.min(50, Math.max(1, Math.trunc(options.count ?? 20)));
+    return this.chatroomCall((session, rooms) => rooms.history(session, roomId, options.before ?? 0, count), roomId);
+  }
+
+  /** Sets a key-value of a joined room; another user's key only with `force`. */
+  async setChatRoomEntry(roomId: string, key: string, value: string, options: { force?: boolean; autoDelete?: boolean } = {}): Promise<void> {
+    await this.chatroomCall((session, rooms) => rooms.setEntry(session, roomId, key, value, options), roomId);
+  }
+
+  async removeChatRoomEntry(roomId: string, key: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.chatroomCall((session, rooms) => rooms.removeEntry(session, roomId, key, options.force ?? false), roomId);
+  }
+
+  async getAllChatRoomEntries(roomId: string): Promise<Record<string, string>> {
+    return this.chatroomCall((session, rooms) => rooms.entries(session, roomId), roomId);
+  }
+
+  private async chatroomCall<T>(call: (session: RmtpSession, rooms: Chatrooms) => Promise<T>, roomId: string): Promise<T> {
+    if (!this.chatrooms) throw new IMError(Code.RC_CLIENT_NOT_INIT);
+    if (typeof roomId !== 'string' || !isValidUserId(roomId)) throw new IMError(Code.RC_INVALID_PARAMETER);
+    if (!this.session || this.status !== ConnectionStatus.CONNECTED) throw new IMError(Code.RC_NET_UNAVAILABLE);
+    try {
+      return await call(this.session, this.chatrooms);
+    } catch (error) {
+      if (error instanceof ChatroomError) throw new IMError(error.code);
+      throw error;
+    }
   }
 
   // --- Changing sent messages: recall, edit, expansion (the official SDK's calls of the same names).
@@ -345,14 +486,76 @@ export class IMClientBase {
 
   async getConversationList(): Promise<Conversation[]> {
     if (!this.store) throw new IMError(Code.RC_CLIENT_NOT_INIT);
-    return (await this.store.getConversations()).map((c: LocalConversation) => ({
-      conversationType: c.conversationType,
-      targetId: c.targetId,
-      latestMessage: toPublicMessage(c.latestMessage),
-      unreadCount: c.unreadCount,
-      lastReadTime: c.lastReadTime,
-      updatedAt: c.updatedAt,
-    }));
+    const { states } = await this.store.getConversationStates();
+    const stateOf = new Map(states.map((s) => [`${s.conversationType}\n${s.targetId}`, s]));
+    return (await this.store.getConversations()).map((c: LocalConversation) => {
+      const state = stateOf.get(`${c.conversationType}\n${c.targetId}`);
+      return {
+        conversationType: c.conversationType,
+        targetId: c.targetId,
+        latestMessage: toPublicMessage(c.latestMessage),
+        unreadCount: c.unreadCount,
+        lastReadTime: c.lastReadTime,
+        updatedAt: c.updatedAt,
+        isTop: state?.isTop ?? false,
+        notificationLevel: state?.notificationLevel ?? 0,
+      };
+    });
+  }
+
+  // --- Conversation states kept by the server (the official SDK's setConversationToTop,
+  // setConversationNotificationLevel, removeConversation, getConversation): every device of the
+  // user shows the same, fresh ones included. Changes need the server now, as the official SDK's do.
+
+  /** One conversation as this device has it; when it has none and is connected, as the server has it. */
+  async getConversation(conversationType: number, targetId: string): Promise<Conversation | undefined> {
+    const { store, states } = this.conversationStatesFor(conversationType, targetId, true, false);
+    const find = async () => (await this.getConversationList()).find((c) => c.conversationType === conversationType && c.targetId === targetId);
+    const local = await find();
+    if (local || !this.session || this.status !== ConnectionStatus.CONNECTED || !store) return local;
+    const { status } = await states.fetchLatest(this.session, conversationType, targetId);
+    if (status !== AckStatus.SUCCESS) throw new IMError(status);
+    return find();
+  }
+
+  /** Pins or unpins a conversation on every device of the user. */
+  async setConversationToTop(conversationType: number, targetId: string, isTop: boolean): Promise<void> {
+    await this.changeConversationState(conversationType, targetId, typeof isTop === 'boolean', { isTop });
+  }
+
+  /** Sets a conversation's NotificationLevel (mute) on every device of the user. */
+  async setConversationNotificationLevel(conversationType: number, targetId: string, level: number): Promise<void> {
+    await this.changeConversationState(conversationType, targetId, typeof level === 'number' && isNotificationLevel(level), { notificationLevel: level });
+  }
+
+  /** Removes a conversation from the user's list on every device, until a new message brings it back; its messages stay. */
+  async removeConversation(conversationType: number, targetId: string): Promise<void> {
+    const { session, states } = this.conversationStatesFor(conversationType, targetId, true, true);
+    const status = await states.remove(session!, conversationType, targetId);
+    if (status !== AckStatus.SUCCESS) throw new IMError(status);
+  }
+
+  /** Pins and notification levels as they change, from this device or another of the user's. */
+  addConversationStateListener(listener: ConversationStateListener): void {
+    this.conversationStateListeners.add(listener);
+  }
+
+  removeConversationStateListener(listener: ConversationStateListener): void {
+    this.conversationStateListeners.delete(listener);
+  }
+
+  private async changeConversationState(conversationType: number, targetId: string, valid: boolean, update: ConversationStateUpdate): Promise<void> {
+    const { session, states } = this.conversationStatesFor(conversationType, targetId, valid, true);
+    const status = await states.set(session!, conversationType, targetId, update);
+    if (status !== AckStatus.SUCCESS) throw new IMError(status);
+  }
+
+  private conversationStatesFor(conversationType: number, targetId: string, argumentsValid: boolean, needsServer: boolean): { store: UserStore; states: ConversationStates; session: RmtpSession | undefined } {
+    if (!this.store || !this.conversationStates) throw new IMError(Code.RC_CLIENT_NOT_INIT);
+    const offered = (Object.values(ConversationType) as number[]).includes(conversationType);
+    if (!argumentsValid || !offered || typeof targetId !== 'string' || !isValidUserId(targetId)) throw new IMError(Code.RC_INVALID_PARAMETER);
+    if (needsServer && (!this.session || this.status !== ConnectionStatus.CONNECTED)) throw new IMError(Code.RC_NET_CHANNEL_INVALID);
+    return { store: this.store, states: this.conversationStates, session: this.session };
   }
 
   // --- Typing and read state (the official SDK's sendTypingStatusMessage, sendReadReceiptMessage,
@@ -416,6 +619,45 @@ export class IMClientBase {
     const conversations = await this.store.getConversations();
     const counted = conversationType === undefined ? conversations : conversations.filter((c) => c.conversationType === conversationType && c.targetId === targetId);
     return counted.reduce((sum, c) => sum + c.unreadCount, 0);
+  }
+
+  // --- Online status of other users (the official SDK's subscribeUserStatus, unSubscribeUserStatus,
+  // getSubscribeUsersOnlineStatus and SUBSCRIBED_USER_STATUS_CHANGE). Subscriptions are kept by the
+  // server for the user, so every device of theirs hears the changes until they expire.
+
+  /** A subscribed user went online or offline on some platforms (`platforms`: those that changed). */
+  addUserStatusListener(listener: UserStatusListener): void {
+    this.userStatusListeners.add(listener);
+  }
+
+  removeUserStatusListener(listener: UserStatusListener): void {
+    this.userStatusListeners.delete(listener);
+  }
+
+  /** Subscribes to up to 200 users' online status for `expirySeconds` (60 s to 30 days); a user holds at most 1000 (26022 past that). */
+  async subscribeUserStatus(userIds: string[], expirySeconds: number): Promise<void> {
+    if (!validExpiry(expirySeconds)) throw new IMError(Code.RC_INVALID_PARAMETER);
+    await this.onlineStatusCall(userIds, (session, status) => status.subscribe(session, userIds, expirySeconds));
+  }
+
+  async unsubscribeUserStatus(userIds: string[]): Promise<void> {
+    await this.onlineStatusCall(userIds, (session, status) => status.unsubscribe(session, userIds));
+  }
+
+  /** The current status of those of `userIds` (up to 200) the user subscribes to. */
+  async getSubscribedUserStatus(userIds: string[]): Promise<UserOnlineStatus[]> {
+    return this.onlineStatusCall(userIds, (session, status) => status.status(session, userIds));
+  }
+
+  private async onlineStatusCall<T>(userIds: string[], call: (session: RmtpSession, status: OnlineStatus) => Promise<T>): Promise<T> {
+    if (!this.onlineStatus) throw new IMError(Code.RC_CLIENT_NOT_INIT);
+    if (!validSubjects(userIds)) throw new IMError(Code.RC_INVALID_PARAMETER);
+    if (!this.session || this.status !== ConnectionStatus.CONNECTED) throw new IMError(Code.RC_NET_CHANNEL_INVALID);
+    try {
+      return await call(this.session, this.onlineStatus);
+    } catch (error) {
+      throw error instanceof OnlineStatusError ? new IMError(error.code) : error;
+    }
   }
 
   /** The session and read state a read-state call goes through: it needs the server now. */
@@ -486,22 +728,39 @@ export class IMClientBase {
           now: () => Date.now(),
         });
         if (result.navigation) await this.store?.setNavigation(result.navigation);
+        // Kept here too: a first login's database opens only after this.
+        if (result.navigation) this.uploadServer = result.navigation.uploadServer;
         return result;
       },
       onSession: (session, userId) => {
         this.session = session;
         // The first success of an unknown user opens its database before this runs; wait for it.
-        void this.storeReady.then(() => (this.userId === userId ? this.messenger?.attach(session) : undefined)).catch(() => undefined);
+        void this.storeReady
+          .then(async () => {
+            if (this.userId !== userId) return;
+            const fresh = (await this.store?.getSyncCursor()) === 0;
+            await this.messenger?.attach(session);
+            if (fresh && this.session === session) await this.conversationStates?.trimToServerList(session);
+          })
+          .catch(() => undefined);
+        this.chatrooms?.rejoin(session);
+        void this.storeReady.then(() => (this.session === session ? this.onlineStatus?.sync(session) : undefined)).catch(() => undefined);
+        void this.storeReady.then(() => (this.session === session ? this.conversationStates?.sync(session) : undefined)).catch(() => undefined);
       },
       onSessionEnded: (session) => {
         if (this.session === session) this.session = undefined;
         this.messenger?.detach(session);
       },
       onPush: (frame) => {
-        if (frame.topic === Topic.s_ntf) this.messenger?.onNotice();
+        if (frame.topic === Topic.s_ntf || frame.topic === Topic.s_cmd) this.onChatroomNotice(frame.topic, decodePayload('NotifyMsg', frame.payload));
+        if (frame.topic === Topic.s_ntf && decodePayload('NotifyMsg', frame.payload).type !== NotifyType.CHATROOM) this.messenger?.onNotice();
         if (frame.topic === Topic.s_cmd && decodePayload('NotifyMsg', frame.payload).type === NotifyType.MODIFIED_MESSAGES) this.messenger?.onEditNotice();
         if (frame.topic === Topic.s_cmd) this.onReadStateNotice(decodePayload('NotifyMsg', frame.payload));
+        if (frame.topic === Topic.s_cmd && decodePayload('NotifyMsg', frame.payload).type === NotifyType.CONVERSATION_STATES && this.session) {
+          void this.conversationStates?.sync(this.session).catch(() => undefined);
+        }
         if (frame.topic === Topic.s_msg) this.readState?.onLive(decodePayload('DownStreamMessage', frame.payload));
+        if (frame.topic === Topic.s_stat) this.onlineStatus?.onPush(frame.payload);
       },
       onStatus: (status, code) => {
         this.status = status;
@@ -547,6 +806,15 @@ export class IMClientBase {
         for (const listener of this.receiptListeners) listener(receipt);
       },
     });
+    this.conversationStates = new ConversationStates(store, userId, (states) => {
+      for (const listener of this.conversationStateListeners) listener(states);
+    });
+    this.onlineStatus = new OnlineStatus((status) => {
+      for (const listener of this.userStatusListeners) listener(status);
+    });
+    this.chatrooms = new Chatrooms(userId, (messages) => {
+      for (const listener of this.messageListeners) listener(messages);
+    });
     this.messenger = new Messenger(
       store,
       userId,
@@ -560,6 +828,10 @@ export class IMClientBase {
       this.readState,
     );
     return status;
+  }
+
+  private onChatroomNotice(topic: string, notice: NotifyMsg): void {
+    if (this.session && notice.chrmId) this.chatrooms?.onNotice(this.session, topic, notice);
   }
 
   /** An `s_cmd` 13: the user's read positions changed on another device; the version names what to sync. */

@@ -1,4 +1,4 @@
-import { ConnectionErrorCode as WireCode, ConversationType as WireConversationType } from '@parley/protocol';
+import { ConnectionErrorCode as WireCode, ConversationType as WireConversationType, NotificationLevel as WireNotificationLevel } from '@parley/protocol';
 
 /**
  * The public vocabulary of @parley/client: names and values are those of RongCloud's native SDKs
@@ -38,6 +38,8 @@ export const ConnectionErrorCode = {
   RC_INVALID_PARAMETER: 33003,
   RC_CONNECTION_EXIST: 34001,
   RC_CONNECT_TIMEOUT: 34006,
+  /** A file upload failed (the upload server refused it or could not be reached); the SDK's UPLOAD_FAIL. */
+  UPLOAD_FAIL: 34011,
 } as const;
 export type ConnectionErrorCode = (typeof ConnectionErrorCode)[keyof typeof ConnectionErrorCode];
 
@@ -68,6 +70,10 @@ export const ConversationType = {
   SYSTEM: WireConversationType.SYSTEM,
 } as const;
 export type ConversationType = (typeof ConversationType)[keyof typeof ConversationType];
+
+/** A conversation's notification level (mute), with RongCloud's names. */
+export const NotificationLevel = WireNotificationLevel;
+export type NotificationLevel = WireNotificationLevel;
 
 /** Codes that end a connect attempt at once: retrying cannot change the answer. */
 export const BUSINESS_ERROR_CODES: ReadonlySet<number> = new Set([

@@ -152,6 +152,34 @@ export const AckStatus = {
   NOT_MESSAGE_SENDER: 26320,
   /** Bad request parameters; the SDK's name is RC_SERVER_PARAMETER_INVALID. */
   PARAMETER_INVALID: 26010,
+  /** An upload over the server's size limit, refused before any byte is sent; the SDK's name is RC_FILE_SIZE_EXCEED_LIMIT. */
+  FILE_SIZE_EXCEEDED: 26106,
+  /** A subscribed-to user already has as many subscribers as they may; RC_BESUBSCRIBED_USERIDS_COUNT_EXCEED_LIMIT. */
+  SUBSCRIBERS_EXCEED_LIMIT: 26021,
+  /** A subscribe past the user's subscription limit; RC_SUBSCRIBED_USERIDS_EXCEED_LIMIT. */
+  SUBSCRIPTIONS_EXCEED_LIMIT: 26022,
+  /** Sending to, or reading, a chatroom the user has not joined. */
+  NOT_IN_CHATROOM: 23406,
+  /** Sending to a chatroom where the user is muted (gagged). */
+  FORBIDDEN_IN_CHATROOM: 23408,
+  /** Joining a chatroom the user is blocked from; the SDK's name is RC_CHATROOM_USER_KICKED. */
+  CHATROOM_USER_KICKED: 23409,
+  /** `joinExistChatRoom` (and rejoin) of a chatroom that does not exist; RC_CHATROOM_NOT_EXIST. */
+  CHATROOM_NOT_EXIST: 23410,
+  /** The chatroom holds as many members as it may; RC_CHATROOM_IS_FULL. */
+  CHATROOM_IS_FULL: 23411,
+  /** A chatroom id or request of the wrong shape; RC_CHATROOM_PATAMETER_INVALID (sic). */
+  CHATROOM_PARAMETER_INVALID: 23412,
+  /** A chatroom already holds as many keys as it may. */
+  CHATROOM_KV_EXCEED: 23423,
+  /** Overwriting or removing a key another user set, without the force flag. */
+  CHATROOM_KV_OVERWRITE_INVALID: 23424,
+  /** Key-value changes in a chatroom over their rate. */
+  CHATROOM_SET_PROPERTY_OVER_FREQUENCY: 23425,
+  /** Removing a key the chatroom does not hold. */
+  CHATROOM_KEY_NOT_EXIST: 23427,
+  /** A batch key-value change where some keys failed (each named in the answer). */
+  CHATROOM_KV_STORE_NOT_ALL_SUCCESS: 23428,
 } as const;
 export type AckStatus = (typeof AckStatus)[keyof typeof AckStatus];
 
@@ -187,3 +215,34 @@ export const MessageDirection = {
   RECEIVE: 2,
 } as const;
 export type MessageDirection = (typeof MessageDirection)[keyof typeof MessageDirection];
+
+/**
+ * A conversation's notification level (mute), with the Web SDK's names. NOT_SET defers to the
+ * conversation type's or the app's level.
+ */
+export const NotificationLevel = {
+  ALL_MESSAGE: -1,
+  NOT_SET: 0,
+  AT_MESSAGE_NOTIFICATION: 1,
+  AT_USER_NOTIFICATION: 2,
+  AT_GROUP_ALL_USER_NOTIFICATION: 4,
+  NOT_MESSAGE_NOTIFICATION: 5,
+} as const;
+export type NotificationLevel = (typeof NotificationLevel)[keyof typeof NotificationLevel];
+
+/** Whether a number is one of the NotificationLevel values. */
+export function isNotificationLevel(value: number): value is NotificationLevel {
+  return (Object.values(NotificationLevel) as number[]).includes(value);
+}
+
+/**
+ * `SessionStateItem.sessionStateType`: which conversation state an item of `setSeAtt`/`pullSeAtts`
+ * carries. Its `value` is a string: "1"/"0" for IS_TOP, the level's number for NOTIFICATION_LEVEL.
+ */
+export const ConversationStateType = {
+  NOTIFICATION_LEVEL: 1,
+  IS_TOP: 2,
+  TAGS: 3,
+  AUTO_TRANSLATE: 4,
+} as const;
+export type ConversationStateType = (typeof ConversationStateType)[keyof typeof ConversationStateType];

@@ -2,15 +2,18 @@ export {
   AckStatus,
   ConnAckStatus,
   ConnectionErrorCode,
+  ConversationStateType,
   ConversationType,
   DisconnectStatus,
   MAX_DIRECTED_USER_IDS,
   MAX_MESSAGE_CONTENT_BYTES,
   MessageDirection,
+  NotificationLevel,
   connAckStatusToClientCode,
   disconnectStatusToClientCode,
+  isNotificationLevel,
 } from './codes.js';
-export { DownStreamStatus, MessageFlag, ORDINARY_MESSAGE_FLAGS, downStreamStatusOf } from './message-flags.js';
+export { DownStreamStatus, EXT_STATUS_STATUS_MESSAGE, MessageFlag, ORDINARY_MESSAGE_FLAGS, downStreamStatusOf } from './message-flags.js';
 export { NAVIGATION_PATH, NavigationProtocol, WEBSOCKET_PATH } from './navigation.js';
 export { joinToken, navigationHostsOf, splitToken, tokenForGateway, type TokenParts } from './token.js';
 export { USER_ID_MAX_LENGTH, USER_ID_PATTERN, USER_ID_PATTERN_SOURCE, USER_ID_RULE, isValidUserId } from './user-id.js';
@@ -27,6 +30,14 @@ export {
   statusTopicFor,
 } from './topics.js';
 export { TOPIC_PAYLOADS, type TopicPayload } from './topic-payloads.js';
+export {
+  OnlinePlatform,
+  OnlineValue,
+  STATUS_SUBSCRIPTION_LIMITS,
+  SUB_DRIVEN_ONLINE_STATUS,
+  SubscribeOperation,
+  SubscribeType,
+} from './online-status.js';
 export { CLEAR_EVERYTHING, MAX_CLEARED_CONVERSATIONS, MAX_DELETED_MESSAGES } from './message-deletion.js';
 
 export type * from './proto/messages.js';
@@ -91,3 +102,12 @@ export {
   type ReadReceipt,
   type TypingStatus,
 } from './read-state.js';
+export {
+  MEDIA_DOWNLOAD_PATH,
+  MEDIA_KEY_MAX_LENGTH,
+  MEDIA_UPLOAD_PATH,
+  MediaFileType,
+  UploadField,
+  isMediaFileType,
+  isValidMediaKey,
+} from './media.js';

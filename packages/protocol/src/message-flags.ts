@@ -31,6 +31,9 @@ export const DownStreamStatus: { readonly [name in keyof typeof MessageFlag]: nu
   EXPANDABLE: 1024,
 };
 
+/** `DownStreamMessage.extStatus` bit the SDKs read as `isStatusMessage`: a message sent live, never stored. */
+export const EXT_STATUS_STATUS_MESSAGE = 64;
+
 const flagNames = Object.keys(MessageFlag) as (keyof typeof MessageFlag)[];
 
 /** The down-stream status of a message sent with `flags`; bits without a meaning are dropped. */

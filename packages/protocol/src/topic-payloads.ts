@@ -63,10 +63,19 @@ export const TOPIC_PAYLOADS: Readonly<Partial<Record<Topic, TopicPayload>>> = {
   [Topic.cleanMCMsg]: cleanHistory,
   [Topic.cleanMPMsg]: cleanHistory,
 
+  [Topic.qnTkn]: { request: 'GetQNupTokenInput', response: 'GetQNupTokenOutput' },
+  [Topic.qnUrl]: { request: 'GetDownloadUrlInput', response: 'GetDownloadUrlOutput' },
   [Topic.qAppBot]: { request: 'BotInput', response: 'BotOutput' },
   [Topic.pullSeAtts]: { request: 'SessionReq', response: 'SessionStates' },
+  [Topic.setSeAtt]: { request: 'SessionStateModifyReq', response: 'SessionStateModifyResp' },
   [Topic.pullEventChange]: { request: 'QueryMsgChange', response: 'EventChangeList' },
   [Topic.pullUS]: { request: 'PullUserSettingInput', response: 'PullUserSettingOutput' },
   [Topic.pullModifyMsg]: { request: 'PullModifyMsgReq', response: 'PullModifyMsgResp' },
   [Topic.reportsdk]: { request: 'ReportSDKInput' },
+
+  [Topic.updUserSub]: { request: 'UpdateUserSubReq', response: 'UpdateUserSubResp' },
+  [Topic.pullUserSub]: { request: 'PullUserSubReq', response: 'PUllUserSubResp' },
+  [Topic.pullSubData]: { request: 'PullSubDataReq', response: 'PullSubDataResp' },
+  [Topic.qrySubData]: { request: 'QrySubDataReq', response: 'PullSubDataResp' },
+  [Topic.s_stat]: { request: 'SubDataDetail' },
 };

@@ -74,13 +74,38 @@ export const Topic = {
   cleanMPMsg: 'cleanMPMsg',
   delRelationBatch: 'delRelationBatch',
 
+  // C→S QUERY: chatrooms (joinChrmR joins only an existing room; the SDK also rejoins with it).
+  joinChrm: 'joinChrm',
+  joinChrmR: 'joinChrmR',
+  exitChrm: 'exitChrm',
+  chrmPull: 'chrmPull',
+  queryChrmI: 'queryChrmI',
+  setKV: 'setKV',
+  delKV: 'delKV',
+  setKVS: 'setKVS',
+  delKVS: 'delKVS',
+  pullKV: 'pullKV',
+
+  // C→S QUERY: file uploads: an upload token, then the uploaded file's download URL (media.ts).
+  qnTkn: 'qnTkn',
+  qnUrl: 'qnUrl',
+
   // C→S QUERY: the other connect-time syncs.
   qAppBot: 'qAppBot',
   pullSeAtts: 'pullSeAtts',
+  /** Sets conversation states (pin, notification level); synced to other devices by pullSeAtts. */
+  setSeAtt: 'setSeAtt',
   pullEventChange: 'pullEventChange',
   pullUS: 'pullUS',
   pullModifyMsg: 'pullModifyMsg',
   reportsdk: 'reportsdk',
+
+  // C→S QUERY: subscriptions to other users' online status (online-status.ts); S→C PUBLISH: a change.
+  updUserSub: 'updUserSub',
+  pullUserSub: 'pullUserSub',
+  pullSubData: 'pullSubData',
+  qrySubData: 'qrySubData',
+  s_stat: 's_stat',
 } as const;
 export type Topic = (typeof Topic)[keyof typeof Topic];
 
@@ -156,8 +181,12 @@ export function cleanTopicFor(type: number): string | undefined {
 export const NotifyType = {
   /** s_ntf: new messages; the SDK queries pullMsg. */
   PULL_MESSAGES: 1,
-  /** s_ntf: chatroom messages. */
+  /** s_ntf: chatroom messages (`chrmId`, `time`); the SDK queries chrmPull. */
   CHATROOM: 2,
+  /** s_cmd: a chatroom's key-values changed (`chrmId`, `time`); the SDK queries pullKV. */
+  CHATROOM_KV: 2,
+  /** s_cmd: a chatroom was destroyed (`chrmId`, `destroyType`). */
+  CHATROOM_DESTROYED: 4,
   /** s_cmd: the SDK queries pullSeAtts. */
   CONVERSATION_STATES: 3,
   /** s_cmd: the SDK queries pullEventChange. */
@@ -166,5 +195,7 @@ export const NotifyType = {
   MODIFIED_MESSAGES: 12,
   /** s_cmd: the SDK queries pullSe (server-side unread counts). */
   SERVER_UNREAD: 13,
+  /** s_cmd: the user's subscriptions changed on another device; the SDK queries pullUserSub. */
+  SUBSCRIPTIONS: 9,
 } as const;
 export type NotifyType = (typeof NotifyType)[keyof typeof NotifyType];

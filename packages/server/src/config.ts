@@ -41,6 +41,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Messages older than this are purged. */
   retentionDays: number;
+  /** The largest file one upload may carry, bytes (`--upload-limit`, e.g. 20MB). */
+  uploadLimit: number;
   /** Messages per second one user may send from clients (a burst of twice that). */
   userSendRate: number;
   /** How long after sending a message its sender may recall or edit it, ms (`--recall-window`, as RongCloud's console setting). */
@@ -78,6 +80,7 @@ const envTwins = {
   'metrics-token': 'PARLEY_METRICS_TOKEN',
   'log-level': 'PARLEY_LOG_LEVEL',
   'retention-days': 'PARLEY_RETENTION_DAYS',
+  'upload-limit': 'PARLEY_UPLOAD_LIMIT',
   'user-send-rate': 'PARLEY_USER_SEND_RATE',
   'recall-window': 'PARLEY_RECALL_WINDOW',
   'handshake-rate': 'PARLEY_HANDSHAKE_RATE',
@@ -104,6 +107,7 @@ const list = z
   .transform((s) => (s ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0));
 
 const DURATION_UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const SIZE_UNIT_BYTES = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as const;
 
 const schema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -130,6 +134,13 @@ const schema = z.object({
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   retentionDays: z.coerce.number().min(1).max(3650).default(7),
+  // Bytes, or a number with KB, MB or GB (powers of 1024). Each upload is held in memory while it is checked.
+  uploadLimit: z
+    .string()
+    .default('20MB')
+    .refine((v) => /^\d{1,10}(?:[KMG]?B)?$/i.test(v), 'must be a size such as 20MB, 512KB or 1048576')
+    .transform((v) => Number(v.replace(/[KMG]?B$/i, '')) * SIZE_UNIT_BYTES[(/([KMG]?)B$/i.exec(v)?.[1] ?? '').toUpperCase() as keyof typeof SIZE_UNIT_BYTES])
+    .refine((bytes) => bytes >= 1024 && bytes <= 1024 ** 3, 'must be between 1KB and 1GB'),
   userSendRate: z.coerce.number().int().min(1).max(1_000_000).default(200),
   // A number and a unit (s, m, h, d); a bare number is minutes, as RongCloud's console counts.
   // Whole minutes, at least one: navigation tells the SDKs the window in minutes (msgModifyMinute),
@@ -170,6 +181,7 @@ export function resolveConfig(values: ConfigValues, env: NodeJS.ProcessEnv = pro
     metricsToken: pick('metrics-token'),
     logLevel: pick('log-level'),
     retentionDays: pick('retention-days'),
+    uploadLimit: pick('upload-limit'),
     userSendRate: pick('user-send-rate'),
     recallWindow: pick('recall-window'),
     handshakeRate: pick('handshake-rate'),

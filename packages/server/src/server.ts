@@ -11,6 +11,8 @@ import { ConfigError, configWarnings, isExposed, type ServerConfig } from './con
 import { exposedDataFiles } from './data-dir.js';
 import { AppService } from './core/apps/app-service.js';
 import { AppWatcher } from './core/apps/app-watcher.js';
+import { ChatroomService } from './core/chatrooms/chatroom-service.js';
+import { OnlineStatusService } from './core/online-status/online-status-service.js';
 import { ensureDevApp } from './core/apps/dev-app.js';
 import { GroupService } from './core/groups/group-service.js';
 import { GroupReceiptService } from './core/messaging/group-receipts.js';
@@ -18,7 +20,11 @@ import { MessageChanges } from './core/messaging/message-changes.js';
 import { MessageDeletion } from './core/messaging/message-deletion.js';
 import { MessageService } from './core/messaging/message-service.js';
 import { ReadStateService } from './core/messaging/read-state.js';
+import { ConversationStateService } from './core/messaging/conversation-states.js';
 import { startRetention } from './core/messaging/retention.js';
+import { DEFAULT_UPLOAD_TOKEN_LIFETIME_MS, MediaService } from './core/media/media-service.js';
+import { startMediaRetention } from './core/media/media-retention.js';
+import { LocalMediaStorage } from './media/local/local-media-storage.js';
 import { SessionService } from './core/sessions/session-service.js';
 import { UserService } from './core/users/user-service.js';
 import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway/gateway.js';
@@ -84,7 +90,11 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const receipts = new GroupReceiptService(store, messages, now);
   const changes = new MessageChanges(store, bus, messages, now, { recallWindowMs: config.recallWindow, sendsPerUserPerSecond: config.userSendRate });
   const deletion = new MessageDeletion(store, now, readState);
-  const services: Services = { store, bus, apps, users, groups: new GroupService(store, now), messages, changes, deletion, now };
+  const conversationStates = new ConversationStateService(store, bus, now, deletion);
+  const chatrooms = new ChatroomService(bus, now);
+  const media = new MediaService(apps, new LocalMediaStorage(config.dataDir), now, { uploadLimitBytes: config.uploadLimit, tokenLifetimeMs: DEFAULT_UPLOAD_TOKEN_LIFETIME_MS });
+  const onlineStatus = new OnlineStatusService(bus, logger, now);
+  const services: Services = { store, bus, apps, users, groups: new GroupService(store, now), messages, changes, deletion, conversationStates, chatrooms, now };
   const createdDevApp = await ensureDevApp(apps, store, config.dataDir);
 
   const metrics = createMetricsRegistry();
@@ -104,6 +114,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     nativeEntry: () => ({ configured: config.nativeAddresses, httpPort: boundPort(http.server) ?? config.port, nativePort: boundPort(nativeServer) }),
     tls: tls !== undefined,
     demo: config.demo,
+    media,
   });
   const refusedConnections = new Counter({
     name: 'parley_connections_refused_total',
@@ -113,14 +124,18 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   });
   const gateway = new Gateway(
     {
-      sessions: new SessionService(apps, users, bus, now),
+      sessions: new SessionService(apps, users, bus, now, (appKey, userId, before) => onlineStatus.presenceChangedInBackground(appKey, userId, before)),
       bus,
       logger,
       metrics,
-      ...topicTable({ messages, deletion, changes, readState, receipts, metrics }),
+      ...topicTable({ messages, deletion, changes, readState, receipts, conversationStates, chatrooms, media, onlineStatus, metrics }),
       now,
     },
     { ...defaultGatewayOptions, handshakesPerIpPerSecond: config.handshakeRate, ...options.gateway },
+  );
+  chatrooms.attach(
+    (appKey, userIds, topic, notice, exceptSessionId) => gateway.pushNotice(appKey, userIds, topic, notice, exceptSessionId),
+    (appKey, userIds, message, exceptSessionId) => gateway.pushLive(appKey, userIds, message, exceptSessionId),
   );
   // The transports: WebSocket upgrades, and RongCloud's native stack on the HTTP port (told apart by
   // its first byte) and on a port of its own. Port sharing goes first: it takes over the HTTP
@@ -144,6 +159,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   } catch (error) {
     webSockets.close();
     await gateway.close();
+    chatrooms.close();
     await http.close();
     await bus.close();
     await store.close();
@@ -155,6 +171,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const appWatcher = new AppWatcher(apps, (appKey) => gateway.appChanged(appKey), logger);
   await appWatcher.start();
   const retention = startRetention(store, logger, config.retentionDays, now);
+  const mediaRetention = startMediaRetention(media, logger, config.retentionDays, now);
   const announcer = startAnnouncing(
     bus,
     gateway,
@@ -177,11 +194,13 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     close: () =>
       (closing ??= (async () => {
         retention.stop();
+        mediaRetention.stop();
         await appWatcher.stop();
         await announcer.stop();
         webSockets.close();
         nativeServer?.close();
         await gateway.close();
+        chatrooms.close();
         await http.close();
         await messages.idle();
         await bus.close();

@@ -1,5 +1,7 @@
 import type { Bus } from './bus/bus.js';
 import type { AppService } from './core/apps/app-service.js';
+import type { ChatroomService } from './core/chatrooms/chatroom-service.js';
+import type { ConversationStateService } from './core/messaging/conversation-states.js';
 import type { GroupService } from './core/groups/group-service.js';
 import type { MessageChanges } from './core/messaging/message-changes.js';
 import type { MessageDeletion } from './core/messaging/message-deletion.js';
@@ -17,5 +19,7 @@ export interface Services {
   messages: MessageService;
   deletion: MessageDeletion;
   changes: MessageChanges;
+  conversationStates: ConversationStateService;
+  chatrooms: ChatroomService;
   now: () => number;
 }

@@ -105,10 +105,38 @@ describe('web demo and console in Chromium', () => {
     await message(alice, 'hello from bob').waitFor();
     await shot(bob, 'bob-group-chat');
 
-    // The console's msgs/s comes from this counter: one per acked send.
-    const metrics = await (await fetch(url('/metrics'))).text();
-    expect(metrics).toContain('parley_messages_total{type="private"} 2');
-    expect(metrics).toContain('parley_messages_total{type="group"} 2');
+    // The console's msgs/s comes from this counter: one per acked send. Reading is a send too (an
+    // RC:SRSMsg moves the reader's position on the server): bob opening each conversation with an
+    // unread message, alice reading the answers that arrived in the conversation she had open.
+    const metrics = () => fetch(url('/metrics')).then((r) => r.text());
+    await expect.poll(metrics).toContain('parley_messages_total{type="private"} 4');
+    await expect.poll(metrics).toContain('parley_messages_total{type="group"} 4');
+  });
+
+  it('bob sees alice online, and unread counts for conversations he is not reading, kept by the server across a reload, cleared by opening one', async () => {
+    const alice = pages.alice as Page;
+    const bob = pages.bob as Page;
+    const unread = bob.locator('[data-conversation="1:alice"]').getByTestId('unread');
+    // Each page subscribes to its private peers' online status: alice is online.
+    await expect.poll(() => bob.locator('[data-conversation="1:alice"] .avatar').getAttribute('data-online'), { timeout: STEP_MS }).toBe('true');
+    // bob reads the lobby; alice writes to him privately.
+    await alice.locator('[data-conversation="1:bob"]').click();
+    await send(alice, 'unread one');
+    await send(alice, 'unread two');
+    await expect.poll(() => unread.textContent(), { timeout: STEP_MS }).toBe('2');
+    await expect.poll(() => bob.title()).toMatch(/^\(2\) /);
+    await shot(bob, 'bob-unread-badge');
+    await bob.reload();
+    await expect.poll(() => unread.textContent(), { timeout: STEP_MS }).toBe('2');
+    await bob.locator('[data-conversation="1:alice"]').click();
+    await message(bob, 'unread two').waitFor();
+    await expect.poll(() => unread.count()).toBe(0);
+    // The read position is the server's: another reload shows no count.
+    await bob.locator('[data-conversation="3:lobby"]').click();
+    await bob.reload();
+    await expect.poll(() => status(bob).getAttribute('data-status'), { timeout: STEP_MS }).toBe('CONNECTED');
+    await bob.locator('[data-conversation="1:alice"]').waitFor();
+    expect(await unread.count()).toBe(0);
   });
 
   it('bob reloads the page and sees the history', async () => {

@@ -11,6 +11,8 @@ export interface NavigationResult {
   /** WebSocket base URLs to try, in order (`ws://host:port`). */
   servers: string[];
   expiresAt: number;
+  /** Where files are uploaded, when the server takes uploads. */
+  uploadServer?: string;
 }
 
 export class NavigationError extends Error {
@@ -58,7 +60,8 @@ export async function navigate(post: PostForm, navigators: readonly string[], ap
     }
     if (response.status !== 200) continue;
     const servers = serversIn(response.body);
-    if (servers.length > 0) return { servers, expiresAt: now + NAVIGATION_TTL_MS };
+    const uploadServer = uploadServerIn(response.body);
+    if (servers.length > 0) return { servers, expiresAt: now + NAVIGATION_TTL_MS, ...(uploadServer ? { uploadServer } : {}) };
   }
   throw new NavigationError(ConnectionErrorCode.RC_NAVI_RESOURCE_ERROR, 'no navigation server answered');
 }
@@ -73,4 +76,13 @@ function serversIn(body: string): string[] {
   return (Array.isArray(parsed?.serverAddr) ? parsed.serverAddr : [])
     .filter((s): s is { addr: string; protocol: unknown } => typeof s?.addr === 'string' && s.addr.length > 0)
     .map((s) => `${s.protocol === NavigationProtocol.WSS ? 'wss' : 'ws'}://${s.addr}`);
+}
+
+function uploadServerIn(body: string): string | undefined {
+  try {
+    const value = (JSON.parse(body) as { uploadServer?: unknown } | null)?.uploadServer;
+    return typeof value === 'string' && /^https?:\/\//.test(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -10,6 +10,7 @@ import {
   readStateAfter,
   tokenDigest,
   type LocalConversation,
+  type LocalConversationState,
   type LocalMessage,
   type LocalMessageUpdate,
   type LocalStoreFactory,
@@ -81,6 +82,7 @@ const MESSAGES = 'messages';
 const CONVERSATIONS = 'conversations';
 const STATE = 'state';
 const TOKENS = 'tokens';
+const CONVERSATION_STATES = 'conversationStates';
 
 const USER_SCHEMA: Schema = [
   (db) => {
@@ -94,6 +96,10 @@ const USER_SCHEMA: Schema = [
     messages.createIndex('status', 'status');
     db.createObjectStore(CONVERSATIONS, { keyPath: ['conversationType', 'targetId'] });
     db.createObjectStore(STATE);
+  },
+  // Conversation states synced from the server, apart from the list (LocalConversationState).
+  (db) => {
+    db.createObjectStore(CONVERSATION_STATES, { keyPath: ['conversationType', 'targetId'] });
   },
 ];
 
@@ -125,6 +131,7 @@ interface ConversationRecord {
 const SYNC_CURSOR_KEY = 'syncCursor';
 const EDIT_CURSOR_KEY = 'editCursor';
 const NAVIGATION_KEY = 'navigation';
+const CONVERSATION_STATE_VERSION_KEY = 'conversationStateVersion';
 
 class IndexedDbUserStore implements UserStore {
   readonly persistent = true;
@@ -312,6 +319,29 @@ class IndexedDbUserStore implements UserStore {
   async setNavigation(value: NavigationCache): Promise<void> {
     await this.transaction([STATE], 'readwrite', async (tx) => {
       tx.objectStore(STATE).put({ servers: value.servers, expiresAt: value.expiresAt }, NAVIGATION_KEY);
+    });
+  }
+
+  async getConversationStates(): Promise<{ states: LocalConversationState[]; version: number }> {
+    return this.transaction([CONVERSATION_STATES, STATE], 'readonly', async (tx) => {
+      const states = (await settle(tx.objectStore(CONVERSATION_STATES).getAll())) as LocalConversationState[];
+      const version = ((await settle(tx.objectStore(STATE).get(CONVERSATION_STATE_VERSION_KEY))) as number | undefined) ?? 0;
+      return { states, version };
+    });
+  }
+
+  async saveConversationStates(states: LocalConversationState[], version: number): Promise<void> {
+    await this.transaction([CONVERSATION_STATES, STATE], 'readwrite', async (tx) => {
+      const store = tx.objectStore(CONVERSATION_STATES);
+      for (const { conversationType, targetId, isTop, notificationLevel } of states) store.put({ conversationType, targetId, isTop, notificationLevel });
+      const stored = ((await settle(tx.objectStore(STATE).get(CONVERSATION_STATE_VERSION_KEY))) as number | undefined) ?? 0;
+      if (version > stored) tx.objectStore(STATE).put(version, CONVERSATION_STATE_VERSION_KEY);
+    });
+  }
+
+  async removeConversation(conversationType: number, targetId: string): Promise<void> {
+    await this.transaction([CONVERSATIONS], 'readwrite', async (tx) => {
+      tx.objectStore(CONVERSATIONS).delete([conversationType, targetId]);
     });
   }
 

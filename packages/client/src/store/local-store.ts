@@ -65,6 +65,15 @@ export interface LocalConversation {
   countedUpTo: number;
 }
 
+/** A conversation's state the user set on any of their devices, as the server syncs it. */
+export interface LocalConversationState {
+  conversationType: number;
+  targetId: string;
+  isTop: boolean;
+  /** A NotificationLevel (@parley/protocol). */
+  notificationLevel: number;
+}
+
 /** A conversation's unread as the server counts it (server-side unread). */
 export interface ServerUnread {
   unreadCount: number;
@@ -75,6 +84,8 @@ export interface ServerUnread {
 export interface NavigationCache {
   servers: string[];
   expiresAt: number;
+  /** Where files are uploaded (navigation's `uploadServer`), when the server takes uploads. */
+  uploadServer?: string;
 }
 
 /** One user's database within one app. Every call rejects once the store is closed. */
@@ -133,6 +144,12 @@ export interface UserStore {
   setSyncCursor(cursor: number): Promise<void>;
   getNavigation(): Promise<NavigationCache | undefined>;
   setNavigation(value: NavigationCache): Promise<void>;
+  /** The conversation states synced from the server, and the version they reach (0 when never synced). */
+  getConversationStates(): Promise<{ states: LocalConversationState[]; version: number }>;
+  /** Stores these states (each replaces the one of its conversation); the version never moves backwards. */
+  saveConversationStates(states: LocalConversationState[], version: number): Promise<void>;
+  /** Takes the conversation out of the list; its messages stay, and the next one stored lists it again. */
+  removeConversation(conversationType: number, targetId: string): Promise<void>;
   close(): Promise<void>;
 }
 

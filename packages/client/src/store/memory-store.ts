@@ -6,6 +6,7 @@ import {
   readStateAfter,
   tokenDigest,
   type LocalConversation,
+  type LocalConversationState,
   type LocalMessage,
   type LocalMessageUpdate,
   type LocalStoreFactory,
@@ -58,6 +59,8 @@ class UserData {
   syncCursor = 0;
   editCursor: number | undefined;
   navigation: NavigationCache | undefined;
+  readonly conversationStates = new Map<string, LocalConversationState>();
+  conversationStateVersion = 0;
 }
 
 class MemoryUserStore implements UserStore {
@@ -196,6 +199,23 @@ class MemoryUserStore implements UserStore {
 
   async setNavigation(value: NavigationCache): Promise<void> {
     this.open().navigation = structuredClone(value);
+  }
+
+  async getConversationStates(): Promise<{ states: LocalConversationState[]; version: number }> {
+    const data = this.open();
+    return { states: [...data.conversationStates.values()].map((s) => ({ ...s })), version: data.conversationStateVersion };
+  }
+
+  async saveConversationStates(states: LocalConversationState[], version: number): Promise<void> {
+    const data = this.open();
+    for (const { conversationType, targetId, isTop, notificationLevel } of states) {
+      data.conversationStates.set(conversationKey(conversationType, targetId), { conversationType, targetId, isTop, notificationLevel });
+    }
+    data.conversationStateVersion = Math.max(data.conversationStateVersion, version);
+  }
+
+  async removeConversation(conversationType: number, targetId: string): Promise<void> {
+    this.open().conversations.delete(conversationKey(conversationType, targetId));
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,7 @@ import {
   isStorableUserId,
   tokenDigest,
   type LocalConversation,
+  type LocalConversationState,
   type LocalMessage,
   type LocalMessageUpdate,
   type LocalStoreFactory,
@@ -91,6 +92,16 @@ const USER_SCHEMA: Schema = [
   // Read state (LocalConversation.lastReadTime, countedUpTo).
   `ALTER TABLE conversations ADD COLUMN last_read_time INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE conversations ADD COLUMN counted_up_to INTEGER NOT NULL DEFAULT 0;`,
+  // Conversation states synced from the server (LocalConversationState), apart from the list: a
+  // removed conversation keeps its mute for the message that brings it back.
+  `CREATE TABLE conversation_states (
+     conversation_type INTEGER NOT NULL,
+     target_id TEXT NOT NULL,
+     is_top INTEGER NOT NULL,
+     notification_level INTEGER NOT NULL,
+     PRIMARY KEY (conversation_type, target_id)
+   );
+   ALTER TABLE sync_state ADD COLUMN conversation_state_version INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 const META_SCHEMA: Schema = [
@@ -243,6 +254,16 @@ function prepareUserStatements(db: Database.Database) {
        WHERE conversation_type = @conversationType AND target_id = @targetId`,
     ),
     pending: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE status = 'sending' ORDER BY seq`),
+    conversationStates: db.prepare(
+      'SELECT conversation_type AS conversationType, target_id AS targetId, is_top AS isTop, notification_level AS notificationLevel FROM conversation_states',
+    ),
+    putConversationState: db.prepare(
+      `INSERT INTO conversation_states (conversation_type, target_id, is_top, notification_level) VALUES (@conversationType, @targetId, @isTop, @notificationLevel)
+       ON CONFLICT (conversation_type, target_id) DO UPDATE SET is_top = excluded.is_top, notification_level = excluded.notification_level`,
+    ),
+    getConversationStateVersion: db.prepare('SELECT conversation_state_version FROM sync_state WHERE id = 1').pluck(),
+    setConversationStateVersion: db.prepare('UPDATE sync_state SET conversation_state_version = MAX(conversation_state_version, ?) WHERE id = 1'),
+    removeConversation: db.prepare('DELETE FROM conversations WHERE conversation_type = ? AND target_id = ?'),
     getEditCursor: db.prepare('SELECT edit_cursor FROM sync_state WHERE id = 1').pluck(),
     setEditCursor: db.prepare('UPDATE sync_state SET edit_cursor = MAX(COALESCE(edit_cursor, @cursor), @cursor) WHERE id = 1'),
     getSyncCursor: db.prepare('SELECT sync_cursor FROM sync_state WHERE id = 1').pluck(),
@@ -406,6 +427,26 @@ class SqliteUserStore implements UserStore {
 
   async setNavigation(value: NavigationCache): Promise<void> {
     this.open().setNavigation.run(JSON.stringify({ servers: value.servers, expiresAt: value.expiresAt }));
+  }
+
+  async getConversationStates(): Promise<{ states: LocalConversationState[]; version: number }> {
+    const statements = this.open();
+    const rows = statements.conversationStates.all() as (Omit<LocalConversationState, 'isTop'> & { isTop: number })[];
+    return { states: rows.map((row) => ({ ...row, isTop: row.isTop === 1 })), version: statements.getConversationStateVersion.get() as number };
+  }
+
+  async saveConversationStates(states: LocalConversationState[], version: number): Promise<void> {
+    const statements = this.open();
+    this.db.transaction(() => {
+      for (const { conversationType, targetId, isTop, notificationLevel } of states) {
+        statements.putConversationState.run({ conversationType, targetId, isTop: isTop ? 1 : 0, notificationLevel });
+      }
+      statements.setConversationStateVersion.run(version);
+    })();
+  }
+
+  async removeConversation(conversationType: number, targetId: string): Promise<void> {
+    this.open().removeConversation.run(conversationType, targetId);
   }
 
   async close(): Promise<void> {

@@ -462,6 +462,42 @@ describe.each(backends)('$name local store', (backend) => {
     expect(await alice.getSyncCursor()).toBe(1_700_000_000_124);
   });
 
+  it('keeps conversation states apart from the list, each replacing its conversation’s, the version never moving back', async () => {
+    expect(await alice.getConversationStates()).toEqual({ states: [], version: 0 });
+    await alice.saveConversationStates([{ conversationType: PRIVATE, targetId: 'bob', isTop: true, notificationLevel: 0 }, { conversationType: GROUP, targetId: 'g1', isTop: false, notificationLevel: 5 }], 20);
+    await alice.saveConversationStates([{ conversationType: PRIVATE, targetId: 'bob', isTop: false, notificationLevel: -1 }], 10);
+    const byTarget = (states: { targetId: string }[]) => [...states].sort((a, b) => a.targetId.localeCompare(b.targetId));
+    const expected = {
+      states: [
+        { conversationType: PRIVATE, targetId: 'bob', isTop: false, notificationLevel: -1 },
+        { conversationType: GROUP, targetId: 'g1', isTop: false, notificationLevel: 5 },
+      ],
+      version: 20,
+    };
+    const read = async (store: UserStore) => {
+      const { states, version } = await store.getConversationStates();
+      return { states: byTarget(states), version };
+    };
+    expect(await read(alice)).toEqual(expected);
+    // States need no conversation in the list.
+    expect(await alice.getConversations()).toEqual([]);
+    if (!backend.persistent) return;
+    await alice.close();
+    expect(await read(await openUser('alice'))).toEqual(expected);
+  });
+
+  it('removes a conversation from the list, keeping its messages, until the next message lists it again', async () => {
+    await alice.saveMessages([incoming('U1', 1000), incoming('U2', 2000, { targetId: 'carol', senderUserId: 'carol' })]);
+    await alice.removeConversation(PRIVATE, 'bob');
+    expect((await alice.getConversations()).map((c) => c.targetId)).toEqual(['carol']);
+    expect((await alice.getHistory(PRIVATE, 'bob', 0, 10)).map((m) => m.messageUId)).toEqual(['U1']);
+    await alice.removeConversation(PRIVATE, 'nobody');
+    await alice.saveMessages([incoming('U3', 3000)]);
+    const [back] = await alice.getConversations();
+    expect(back).toMatchObject({ targetId: 'bob', unreadCount: 1 });
+    expect(back?.latestMessage.messageUId).toBe('U3');
+  });
+
   it('round-trips the navigation cache', async () => {
     expect(await alice.getNavigation()).toBeUndefined();
     await alice.setNavigation({ servers: ['a.example:443', 'b.example:443'], expiresAt: 123_456 });

@@ -236,6 +236,41 @@ export interface SessionsOutput {
   compressedData?: Uint8Array;
 }
 
+/** qnTkn: an upload token for a file the client is about to upload (`size` in KiB, rounded up). */
+export interface GetQNupTokenInput {
+  type: number;
+  key?: string;
+  httpMethod?: string;
+  queryString?: string;
+  url?: string;
+  ext?: string;
+  size?: number;
+  ipType?: number;
+}
+
+/** Only the fields of the Qiniu-style upload; the SDK's other storage services' fields are left out. */
+export interface GetQNupTokenOutput {
+  /** When the token stops being accepted, ms since the epoch. */
+  deadline: number;
+  token: string;
+  downloadAuthInfo?: string;
+  ossConfig?: string;
+}
+
+/** qnUrl (and its siblings for other storage services): where an uploaded file is downloaded. */
+export interface GetDownloadUrlInput {
+  type: number;
+  key: string;
+  fileName?: string;
+  ext?: string;
+  size?: number;
+  ipType?: number;
+}
+
+export interface GetDownloadUrlOutput {
+  downloadUrl: string;
+}
+
 export interface BotInput {
   ids: string[];
 }
@@ -346,6 +381,19 @@ export interface SessionStates {
   state: SessionState[];
 }
 
+export interface SessionStateModifyReq {
+  /** The client's conversation-state version when it asks. */
+  version: number;
+  state: SessionState[];
+  ignoreVersion?: boolean;
+}
+
+export interface SessionStateModifyResp {
+  version: number;
+  /** Whether the client may take `version` as its own: it had every earlier change. */
+  updateVersion?: boolean;
+}
+
 export interface PullModifyMsgReq {
   pullVersion?: number;
   compress?: boolean;
@@ -435,6 +483,190 @@ export interface SessionMsgReadInput {
   busChannel?: string;
 }
 
+/** One user named in a subscription payload (online-status.ts). */
+export interface UserSubDetail {
+  subUserId?: string;
+}
+
+/** `updUserSub`: subscribe to (opType 0) or unsubscribe from (1) these users' status of `subType`. */
+export interface UpdateUserSubReq {
+  subType?: number;
+  subUsers: UserSubDetail[];
+  opType?: number;
+  /** Seconds. */
+  expiry?: number;
+}
+
+/** `subUsers`: with status 26021, the users who have too many subscribers. */
+export interface UpdateUserSubResp {
+  subUsers: UserSubDetail[];
+  subTime?: number;
+}
+
+/** `pullUserSub`: the caller's subscriptions (the SDK's relation version and page). */
+export interface PullUserSubReq {
+  version?: number;
+  pageToken?: string;
+}
+
+/** Subscriptions made together: one type, time and expiry. */
+export interface UserSubList {
+  subUsers: UserSubDetail[];
+  subType?: number;
+  subTime?: number;
+  expiry?: number;
+  opType?: number;
+}
+
+export interface PUllUserSubResp {
+  list: UserSubList[];
+  version?: number;
+  hasNext?: boolean;
+  pageToken?: string;
+  isFull?: boolean;
+}
+
+/** `pullSubData`: the status of every user the caller subscribes to. */
+export interface PullSubDataReq {
+  versionTime?: number;
+  needAllData?: boolean;
+  pageToken?: string;
+}
+
+/** One platform's status: `value` is OnlineValue, `versionTime` when it took it (ms). */
+export interface SubData {
+  platformInfo?: number;
+  value?: number;
+  versionTime?: number;
+}
+
+/** A user's status (also the `s_stat` push). */
+export interface SubDataDetail {
+  statusStr?: string;
+  subUserId?: string;
+  data: SubData[];
+  subType?: number;
+}
+
+export interface PullSubDataResp {
+  list: SubDataDetail[];
+  versionTime?: number;
+  hasNext?: boolean;
+  pageToken?: string;
+  isFull?: boolean;
+}
+
+/** `qrySubData`: the current status of these users. */
+export interface QrySubDataReq {
+  subType?: number;
+  subUsers: UserSubDetail[];
+}
+
+/** `joinChrm`/`joinChrmR`/`exitChrm`: `nothing` is always 1. */
+export interface ChrmInput {
+  nothing: number;
+  extra?: string;
+}
+
+/** The answer to a join: `chatroomBanState` bits 1 all muted, 2 the user muted, 4 the room muted. */
+export interface ChrmOutput {
+  nothing: number;
+  sessionId?: string;
+  joinTime?: number;
+  createTime?: number;
+  memberCount?: number;
+  chatroomBanState?: number;
+  whiteListState?: number;
+}
+
+/** `chrmPull`: messages after `syncTime` (0: the newest `count`, -1 none). */
+export interface ChrmPullMsg {
+  syncTime: number;
+  count: number;
+  pullMsgType?: number;
+  compressioEnabled?: boolean;
+}
+
+/** The answer to `chrmPull`: each item an encoded DownStreamMessage. */
+export interface ChrmDownStreamMessages {
+  list: Uint8Array[];
+  syncTime: number;
+  compressioEnabled?: boolean;
+  compressedData?: Uint8Array;
+}
+
+/** `queryChrmI`: `count` members (0..20), `order` 1 oldest joins first, 2 newest first. */
+export interface QueryChatRoomInfoInput {
+  count: number;
+  order?: number;
+}
+
+export interface ChrmMember {
+  time: number;
+  id: string;
+}
+
+export interface QueryChatRoomInfoOutput {
+  userTotalNums?: number;
+  userInfos: ChrmMember[];
+}
+
+/** A chatroom key-value; `status` bits: 1 remove on quit, 2 overwrite (force), 4 deleted. */
+export interface ChrmKVEntity {
+  key: string;
+  value: string;
+  status?: number;
+  timestamp?: number;
+  uid?: string;
+  version?: number;
+}
+
+/** `setKV`/`delKV`: one entry, and the notification message to send to the room when `bNotify`. */
+export interface SetChrmKV {
+  entry: ChrmKVEntity;
+  bNotify?: boolean;
+  notification?: UpStreamMessage;
+  type?: number;
+}
+
+/** `setKVS`/`delKVS`: several entries. */
+export interface SetChrmKVS {
+  entry: ChrmKVEntity[];
+  bNotify?: boolean;
+  notification?: UpStreamMessage;
+  type?: number;
+}
+
+/** The answer to `pullKV`: changes after the asked version, or every entry when `bFullUpdate`. */
+export interface ChrmKVOutput {
+  entries: ChrmKVEntity[];
+  bFullUpdate?: boolean;
+  syncTime?: number;
+  compressioEnabled?: boolean;
+  compressedData?: Uint8Array;
+}
+
+export interface ChrmKVSOutputEntity {
+  key?: string;
+  errorCode?: number;
+}
+
+export interface ChrmKVSVersionEntity {
+  version?: number;
+  key?: string;
+}
+
+export interface ChrmKVSOutput {
+  errorKeys: ChrmKVSOutputEntity[];
+  keysVersion: ChrmKVSVersionEntity[];
+}
+
+/** `pullKV`: changes after `timestamp` (0: everything). */
+export interface QueryChrmKV {
+  timestamp: number;
+  compressioEnabled?: boolean;
+}
+
 /** The top-level messages a frame payload can hold, by schema name. */
 export interface PayloadTypes {
   UpStreamMessage: UpStreamMessage;
@@ -449,6 +681,10 @@ export interface PayloadTypes {
   RelationDelBatchReq: RelationDelBatchReq;
   SessionQryInput: SessionQryInput;
   SessionsOutput: SessionsOutput;
+  GetQNupTokenInput: GetQNupTokenInput;
+  GetQNupTokenOutput: GetQNupTokenOutput;
+  GetDownloadUrlInput: GetDownloadUrlInput;
+  GetDownloadUrlOutput: GetDownloadUrlOutput;
   BotInput: BotInput;
   BotOutput: BotOutput;
   QueryMsgChange: QueryMsgChange;
@@ -457,6 +693,8 @@ export interface PayloadTypes {
   PullUserSettingOutput: PullUserSettingOutput;
   SessionReq: SessionReq;
   SessionStates: SessionStates;
+  SessionStateModifyReq: SessionStateModifyReq;
+  SessionStateModifyResp: SessionStateModifyResp;
   PullModifyMsgReq: PullModifyMsgReq;
   PullModifyMsgResp: PullModifyMsgResp;
   ReportSDKInput: ReportSDKInput;
@@ -468,6 +706,25 @@ export interface PayloadTypes {
   GrpReadReceiptMsg: GrpReadReceiptMsg;
   GrpReadReceiptQryResp: GrpReadReceiptQryResp;
   SessionMsgReadInput: SessionMsgReadInput;
+  UpdateUserSubReq: UpdateUserSubReq;
+  UpdateUserSubResp: UpdateUserSubResp;
+  PullUserSubReq: PullUserSubReq;
+  PUllUserSubResp: PUllUserSubResp;
+  PullSubDataReq: PullSubDataReq;
+  PullSubDataResp: PullSubDataResp;
+  SubDataDetail: SubDataDetail;
+  QrySubDataReq: QrySubDataReq;
+  ChrmInput: ChrmInput;
+  ChrmOutput: ChrmOutput;
+  ChrmPullMsg: ChrmPullMsg;
+  ChrmDownStreamMessages: ChrmDownStreamMessages;
+  QueryChatRoomInfoInput: QueryChatRoomInfoInput;
+  QueryChatRoomInfoOutput: QueryChatRoomInfoOutput;
+  SetChrmKV: SetChrmKV;
+  SetChrmKVS: SetChrmKVS;
+  ChrmKVOutput: ChrmKVOutput;
+  ChrmKVSOutput: ChrmKVSOutput;
+  QueryChrmKV: QueryChrmKV;
 }
 
 export type PayloadName = keyof PayloadTypes;

@@ -134,6 +134,101 @@ message NotifyMsg {
   optional int32 destroyType = 4;
 }
 
+message ChrmInput {
+  required int32 nothing = 1;
+  optional string extra = 2;
+}
+
+message ChrmOutput {
+  required int32 nothing = 1;
+  optional string sessionId = 2;
+  optional int64 joinTime = 3;
+  optional int64 createTime = 4;
+  optional int32 memberCount = 5;
+  optional int32 chatroomBanState = 6;
+  optional int32 whiteListState = 7;
+}
+
+message ChrmPullMsg {
+  required int64 syncTime = 1;
+  required int32 count = 2;
+  optional int32 pullMsgType = 3;
+  optional bool compressioEnabled = 4;
+}
+
+message ChrmDownStreamMessages {
+  repeated bytes list = 1;
+  required int64 syncTime = 2;
+  optional bool compressioEnabled = 3;
+  optional bytes compressedData = 4;
+}
+
+message QueryChatRoomInfoInput {
+  required int32 count = 1;
+  optional int32 order = 2;
+}
+
+message ChrmMember {
+  required int64 time = 1;
+  required string id = 2;
+}
+
+message QueryChatRoomInfoOutput {
+  optional int32 userTotalNums = 1;
+  repeated ChrmMember userInfos = 2;
+}
+
+message ChrmKVEntity {
+  required string key = 1;
+  required string value = 2;
+  optional int32 status = 3;
+  optional int64 timestamp = 4;
+  optional string uid = 5;
+  optional int64 version = 6;
+}
+
+message SetChrmKV {
+  required ChrmKVEntity entry = 1;
+  optional bool bNotify = 2;
+  optional UpStreamMessage notification = 3;
+  optional ChannelType type = 4;
+}
+
+message SetChrmKVS {
+  repeated ChrmKVEntity entry = 1;
+  optional bool bNotify = 2;
+  optional UpStreamMessage notification = 3;
+  optional ChannelType type = 4;
+}
+
+message ChrmKVOutput {
+  repeated ChrmKVEntity entries = 1;
+  optional bool bFullUpdate = 2;
+  optional int64 syncTime = 3;
+  optional bool compressioEnabled = 4;
+  optional bytes compressedData = 5;
+}
+
+message ChrmKVSOutputEntity {
+  optional string key = 1;
+  optional int32 errorCode = 2;
+}
+
+message ChrmKVSVersionEntity {
+  optional int64 version = 1;
+  optional string key = 2;
+}
+
+message ChrmKVSOutput {
+  repeated ChrmKVSOutputEntity errorKeys = 1;
+  repeated ChrmKVSVersionEntity keysVersion = 2;
+}
+
+message QueryChrmKV {
+  required int64 timestamp = 1;
+  optional bool compressioEnabled = 2;
+}
+
 message HistoryMsgInput {
   optional string targetId = 1;
   optional int64 time = 2;
@@ -238,6 +333,46 @@ message SessionsOutput {
   optional string pageToken = 2;
   optional bool compress = 3;
   optional bytes compressedData = 4;
+}
+
+enum FileType {
+  IMAGE = 1;
+  AUDIO = 2;
+  VIDEO = 3;
+  FILE = 4;
+  SIGHT = 5;
+  COMBINE_HTML = 6;
+}
+
+message GetQNupTokenInput {
+  required FileType type = 1;
+  optional string key = 2;
+  optional string httpMethod = 3;
+  optional string queryString = 4;
+  optional string url = 5;
+  optional string ext = 6;
+  optional int64 size = 7;
+  optional int32 ipType = 8;
+}
+
+message GetQNupTokenOutput {
+  required int64 deadline = 1;
+  required string token = 2;
+  optional string downloadAuthInfo = 24;
+  optional string ossConfig = 25;
+}
+
+message GetDownloadUrlInput {
+  required FileType type = 1;
+  required string key = 2;
+  optional string fileName = 3;
+  optional string ext = 4;
+  optional int64 size = 5;
+  optional int32 ipType = 6;
+}
+
+message GetDownloadUrlOutput {
+  required string downloadUrl = 1;
 }
 
 message BotInput {
@@ -349,6 +484,17 @@ message SessionStates {
   repeated SessionState state = 2;
 }
 
+message SessionStateModifyReq {
+  required int64 version = 1;
+  repeated SessionState state = 2;
+  optional bool ignoreVersion = 3;
+}
+
+message SessionStateModifyResp {
+  required int64 version = 1;
+  optional bool updateVersion = 2;
+}
+
 message PullModifyMsgReq {
   optional int64 pullVersion = 1;
   optional bool compress = 2;
@@ -433,5 +579,74 @@ message SessionMsgReadInput {
   required int64 msgTime = 2;
   required string channelId = 3;
   optional string busChannel = 4;
+}
+
+message UserSubDetail {
+  optional string subUserId = 1;
+}
+
+message UpdateUserSubReq {
+  optional int32 subType = 1;
+  repeated UserSubDetail subUsers = 2;
+  optional int32 opType = 3;
+  optional int32 expiry = 4;
+}
+
+message UpdateUserSubResp {
+  repeated UserSubDetail subUsers = 1;
+  optional int64 subTime = 2;
+}
+
+message PullUserSubReq {
+  optional int64 version = 1;
+  optional string pageToken = 2;
+}
+
+message UserSubList {
+  repeated UserSubDetail subUsers = 1;
+  optional int32 subType = 2;
+  optional int64 subTime = 3;
+  optional int32 expiry = 4;
+  optional int32 opType = 5;
+}
+
+message PUllUserSubResp {
+  repeated UserSubList list = 1;
+  optional int64 version = 2;
+  optional bool hasNext = 3;
+  optional string pageToken = 4;
+  optional bool isFull = 5;
+}
+
+message PullSubDataReq {
+  optional int64 versionTime = 1;
+  optional bool needAllData = 2;
+  optional string pageToken = 3;
+}
+
+message SubData {
+  optional int32 platformInfo = 1;
+  optional int32 value = 2;
+  optional int64 versionTime = 3;
+}
+
+message SubDataDetail {
+  optional string statusStr = 1;
+  optional string subUserId = 2;
+  repeated SubData data = 3;
+  optional int32 subType = 4;
+}
+
+message PullSubDataResp {
+  repeated SubDataDetail list = 1;
+  optional int64 versionTime = 2;
+  optional bool hasNext = 3;
+  optional string pageToken = 4;
+  optional bool isFull = 5;
+}
+
+message QrySubDataReq {
+  optional int32 subType = 1;
+  repeated UserSubDetail subUsers = 2;
 }
 `;

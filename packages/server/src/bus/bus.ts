@@ -1,4 +1,5 @@
 import type { NavigationProtocol } from '@parley/protocol';
+import type { ChatroomChange } from '../core/chatrooms/chatroom-rooms.js';
 
 /**
  * The bus port: what nodes share besides storage. The in-process implementation serves a single
@@ -59,13 +60,60 @@ export type BusEvent =
    * get it as `s_msg` (a DownStreamMessage, encoded for each device by the gateway), or never.
    */
   | { kind: 'live-message'; appKey: string; userIds: string[]; message: LiveMessage; exceptSessionId?: string }
+  /**
+   * A chatroom changed (core/chatrooms/chatroom-rooms.ts): every node applies it to its replica of
+   * the rooms and notifies its own members; `origin` is the node that made it, which applied it already.
+   */
+  | { kind: 'chatroom'; appKey: string; origin: string; change: ChatroomChange }
   /** The app's record changed (state, secret or settings): nodes re-read it and end the sessions it no longer admits. */
   | { kind: 'app-changed'; appKey: string }
+  /** A user went online or offline on some platforms: the online devices of `userIds`, their subscribers, get an `s_stat`. */
+  | { kind: 'user-status'; appKey: string; userIds: string[]; status: UserStatusChange }
   /**
    * From the bus itself, never published: its event path was down and is back, so events published
    * meanwhile by any node are lost. Listeners re-check what such events could have said.
    */
   | { kind: 'resync' };
+
+/** Platforms (OnlinePlatform in @parley/protocol) of a user whose online status changed at `time`. */
+export interface UserStatusChange {
+  userId: string;
+  time: number;
+  platforms: { platform: number; online: boolean }[];
+}
+
+/** A user's subscription to another user's online status. */
+export interface StatusSubscription {
+  subjectId: string;
+  subscribedAt: number;
+  expiresAt: number;
+}
+
+export type SubscribeOutcome =
+  | { ok: true }
+  /** The subscriber would hold more than `perSubscriber` live subscriptions. */
+  | { ok: false; reason: 'subscriber-full' }
+  /** These subjects already have `perSubject` other live subscribers. */
+  | { ok: false; reason: 'subject-full'; subjectIds: string[] };
+
+/**
+ * Who subscribes to whose online status, kept beside presence (no table: a subscription lives at
+ * most 30 days and is renewed by the client). Both directions are indexed: the subscriber lists
+ * theirs, a change of the subject finds its subscribers. Expired subscriptions are never returned.
+ */
+export interface StatusSubscriptionRegistry {
+  /** Adds or renews all of `subjectIds` or, past a limit, none. */
+  subscribe(
+    appKey: string,
+    subscriberId: string,
+    subjectIds: readonly string[],
+    times: { now: number; expiresAt: number },
+    limits: { perSubscriber: number; perSubject: number },
+  ): Promise<SubscribeOutcome>;
+  unsubscribe(appKey: string, subscriberId: string, subjectIds: readonly string[]): Promise<void>;
+  subscriptionsOf(appKey: string, subscriberId: string, now: number): Promise<StatusSubscription[]>;
+  subscribersOf(appKey: string, subjectId: string, now: number): Promise<string[]>;
+}
 
 export interface PresenceRegistry {
   add(entry: SessionEntry): Promise<void>;
@@ -101,6 +149,7 @@ export interface NodeRegistry {
 export interface Bus {
   readonly presence: PresenceRegistry;
   readonly nodes: NodeRegistry;
+  readonly statusSubscriptions: StatusSubscriptionRegistry;
   publish(event: BusEvent): Promise<void>;
   subscribe(listener: (event: BusEvent) => void): () => void;
   /**

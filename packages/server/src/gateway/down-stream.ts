@@ -3,6 +3,7 @@ import {
   ConversationType,
   downStreamStatusOf,
   EXT_STATUS_MODIFIED,
+  EXT_STATUS_STATUS_MESSAGE,
   MessageDirection,
   MessageFlag,
   modifyConvertExt,
@@ -66,16 +67,18 @@ function changedParts(message: StoredMessage, sentByViewer: boolean): Partial<Do
  * `s_msg`: it has no UID, and it is always someone else's.
  */
 export function liveDownStream(message: LiveMessage, flavor: Flavor): DownStreamMessage {
-  const isGroup = message.conversationType === ConversationType.GROUP;
+  // A group's or chatroom's message names it; a private one is filed under its sender.
+  const named = message.conversationType === ConversationType.GROUP || message.conversationType === ConversationType.CHATROOM;
   return {
     fromUserId: message.senderId,
     type: message.conversationType,
-    groupId: isGroup ? message.targetId : undefined,
+    groupId: named ? message.targetId : undefined,
     classname: message.objectName,
     content: message.content,
     dataTime: message.sentTime,
     status: downStreamStatusOf(message.flags),
     direction: flavor === 'native' ? undefined : MessageDirection.RECEIVE,
+    extStatus: EXT_STATUS_STATUS_MESSAGE,
     toUserIds: [],
   };
 }

@@ -8,15 +8,17 @@ import {
   Topic,
   splitTimestamp,
   type ClientFrame,
+  type NotifyMsg,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Bus, BusEvent, DropReason } from '../bus/bus.js';
+import type { Bus, BusEvent, DropReason, LiveMessage } from '../bus/bus.js';
 import type { AppVerdict, SessionService } from '../core/sessions/session-service.js';
 import { GatewayConnection, type BoundedFrame } from './connection.js';
 import { isOverdue, transition, type ConnectionEffect, type ConnectionEvent, type Credentials } from './connection-machine.js';
 import { handshakeFromConnectFrame, KEEPALIVE_BOUNDS_SECONDS, type Handshake } from './handshake.js';
 import { liveDownStream } from './down-stream.js';
+import { statusPush } from './topics/online-status.js';
 import type { PublishAnswer, PublishHandler, QueryAnswer, QueryHandler } from './topics/topic-handler.js';
 import { connAckStatusFor, disconnectStatusFor } from './refusal-status.js';
 import type { FrameTransport, TransportEvents } from './transport.js';
@@ -175,7 +177,7 @@ export class Gateway {
         this.register(connection);
         return;
       case 'give-back':
-        if (connection.session) this.track(this.deps.sessions.close(connection.session.sessionId));
+        if (connection.session) this.track(this.deps.sessions.close(connection.session));
         return;
       case 'send':
         connection.write(effect.frame);
@@ -370,13 +372,15 @@ export class Gateway {
         }
         return;
       case 'live-message':
+        this.pushLive(event.appKey, event.userIds, event.message, event.exceptSessionId);
+        return;
+      case 'user-status': {
+        const payload = statusPush(event.status);
         for (const userId of event.userIds) {
-          for (const connection of this.localConnectionsOf(event.appKey, userId)) {
-            if (connection.session?.sessionId === event.exceptSessionId) continue;
-            this.push(connection, Topic.s_msg, encodePayload('DownStreamMessage', liveDownStream(event.message, connection.transport.flavor)));
-          }
+          for (const connection of this.localConnectionsOf(event.appKey, userId)) this.push(connection, Topic.s_stat, payload);
         }
         return;
+      }
       case 'app-changed':
         void this.appChanged(event.appKey).catch((err: unknown) => this.deps.logger.warn({ err, appKey: event.appKey }, 'could not re-check the sessions of a changed app'));
         return;
@@ -442,6 +446,26 @@ export class Gateway {
     this.push(connection, Topic.s_ntf, encodePayload('NotifyMsg', { type: NotifyType.PULL_MESSAGES, time: cursor }));
   }
 
+  /** A chatroom notice (core/chatrooms/chatroom-service.ts) to this node's devices of these users. */
+  pushNotice(appKey: string, userIds: readonly string[], topic: string, notice: NotifyMsg, exceptSessionId?: string): void {
+    const payload = encodePayload('NotifyMsg', notice);
+    for (const userId of userIds) {
+      for (const connection of this.byUser.get(userKey(appKey, userId)) ?? []) {
+        if (connection.session?.sessionId !== exceptSessionId) this.push(connection, topic, payload);
+      }
+    }
+  }
+
+  /** A live message (`s_msg`, never stored) to this node's devices of these users. */
+  pushLive(appKey: string, userIds: readonly string[], message: LiveMessage, exceptSessionId?: string): void {
+    for (const userId of userIds) {
+      for (const connection of this.byUser.get(userKey(appKey, userId)) ?? []) {
+        if (connection.session?.sessionId === exceptSessionId) continue;
+        this.push(connection, Topic.s_msg, encodePayload('DownStreamMessage', liveDownStream(message, connection.transport.flavor)));
+      }
+    }
+  }
+
   /** A server PUBLISH (qos 0: nothing answers it) to the connection's user. */
   private push(connection: GatewayConnection, topic: string, payload: Uint8Array): void {
     connection.lastPushId = nextMessageId(connection.lastPushId);
@@ -489,7 +513,7 @@ export class Gateway {
       this.bySession.delete(session.sessionId);
       removeFrom(this.byUser, userKey(session.appKey, session.userId), connection);
       removeFrom(this.byApp, session.appKey, connection);
-      this.track(this.deps.sessions.close(session.sessionId));
+      this.track(this.deps.sessions.close(session));
     }
   }
 

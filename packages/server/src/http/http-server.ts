@@ -8,10 +8,14 @@ import { demoPlugin } from './demo/demo-routes.js';
 import { isHostName } from '../config.js';
 import type { TrustedProxies } from './client-address.js';
 import { installMetrics, type MetricsAccess } from './metrics.js';
+import { mediaPlugin } from './media/media-routes.js';
 import { navigationPlugin, type NativeEntry } from './navigation.js';
+import type { MediaService } from '../core/media/media-service.js';
 import { parseForm } from './server-api/form.js';
 import { serverApiPlugin } from './server-api/server-api-plugin.js';
+import { chatroomRoutes } from './server-api/chatroom-routes.js';
 import { historyCleanRoutes } from './server-api/history-clean-routes.js';
+import { conversationStateRoutes } from './server-api/conversation-state-routes.js';
 import { messageChangeRoutes } from './server-api/message-change-routes.js';
 import { groupAndMessageRoutes } from './server-api/message-routes.js';
 import { userRoutes } from './server-api/user-routes.js';
@@ -37,6 +41,8 @@ export interface HttpServerOptions {
   trustedProxies: TrustedProxies;
   /** The demo's token-issuing routes (`/demo/api`); config.ts decides the default. */
   demo: boolean;
+  /** File uploads and downloads (`/media`), and navigation's `uploadServer`; off when absent. */
+  media?: MediaService;
   /** The web pages' build output; default `packages/web/dist`. */
   webRoot?: string;
   /** Cluster mode: navigation lists the live gateways from the bus. */
@@ -103,9 +109,10 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     await services.store.ping();
     return { status: 'ok' };
   });
-  http.register(navigationPlugin, { services, publicAddress, clustered: clustered ?? false, nativeEntry: options.nativeEntry ?? (() => ({ configured: [], httpPort: 0, nativePort: undefined })), tls: options.tls ?? false });
-  http.register(serverApiPlugin, { services, routes: [...userRoutes(services, publicAddress), ...groupAndMessageRoutes(services), ...messageChangeRoutes(services), ...historyCleanRoutes(services)] });
+  http.register(navigationPlugin, { services, publicAddress, clustered: clustered ?? false, nativeEntry: options.nativeEntry ?? (() => ({ configured: [], httpPort: 0, nativePort: undefined })), tls: options.tls ?? false, uploads: options.media !== undefined });
+  http.register(serverApiPlugin, { services, routes: [...userRoutes(services, publicAddress), ...groupAndMessageRoutes(services), ...messageChangeRoutes(services), ...historyCleanRoutes(services), ...conversationStateRoutes(services), ...chatroomRoutes(services)] });
   http.register(adminPlugin, { services, metrics, adminToken: options.adminToken, publicAddress });
+  if (options.media) http.register(mediaPlugin, { media: options.media, publicAddress });
   if (options.demo) http.register(demoPlugin, { services, publicAddress });
   http.register(staticPagesPlugin, { root: options.webRoot ?? DEFAULT_WEB_ROOT });
   return http;

@@ -1,4 +1,4 @@
-import { NAVIGATION_PATH, NavigationProtocol } from '@parley/protocol';
+import { MEDIA_UPLOAD_PATH, NAVIGATION_PATH, NavigationProtocol, SUB_DRIVEN_ONLINE_STATUS } from '@parley/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../services.js';
 import { passesNavigation } from '../core/tokens/token-verification.js';
@@ -14,6 +14,8 @@ export interface NavigationOptions {
   nativeEntry: () => NativeEntry;
   /** The node takes TLS (`--tls-cert`): native clients are sent to it over TLS only. */
   tls: boolean;
+  /** This node takes file uploads (http/media/): the SDKs are told where, as `uploadServer`. */
+  uploads?: boolean;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface NavigationOptions {
  * The answer never turns on `openAnti`, which would switch the native stack to a cipher Parley
  * does not speak.
  */
-export async function navigationPlugin(http: FastifyInstance, { services, publicAddress, clustered, nativeEntry, tls }: NavigationOptions): Promise<void> {
+export async function navigationPlugin(http: FastifyInstance, { services, publicAddress, clustered, nativeEntry, tls, uploads }: NavigationOptions): Promise<void> {
   http.options(NAVIGATION_PATH, async (_request, reply) => allowCrossOrigin(reply).code(204).send());
   http.post(NAVIGATION_PATH, async (request, reply) => {
     allowCrossOrigin(reply);
@@ -60,6 +62,12 @@ export async function navigationPlugin(http: FastifyInstance, { services, public
       msgModifyMinute: services.changes.windowMinutes,
       // A recall shows as RC:RcNtf in the SDK's conversation model, as Parley's history and list serve it.
       supportRecallRefactor: 1,
+      // Online status subscriptions (gateway/topics/online-status.ts): without it the SDK refuses them (26020).
+      subDriven: SUB_DRIVEN_ONLINE_STATUS,
+      // Chatroom key-values (gateway/topics/chatrooms.ts): without it the Web SDK never pulls them.
+      kvStorage: 1,
+      // The SDKs' Qiniu-form upload, to this node (http/media/media-routes.ts); no `ossConfig`, which would send them elsewhere.
+      ...(uploads ? { uploadServer: new URL(MEDIA_UPLOAD_PATH, base).href } : {}),
     });
   });
 }

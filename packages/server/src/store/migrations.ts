@@ -238,4 +238,24 @@ export const migrations: Migration[] = [
       `CREATE INDEX cleared_conversations_through ON cleared_conversations (cleared_through)`,
     ],
   },
+  {
+    version: 10,
+    name: 'conversation states: pin and notification level, per user',
+    statements: (d) => [
+      // One row per user and conversation, kept apart from the conversation list: removing a
+      // conversation keeps its mute for the message that brings it back. `version` orders one
+      // user's changes, for incremental syncs (pullSeAtts).
+      `CREATE TABLE conversation_states (
+        app_key TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        conversation_type INTEGER NOT NULL,
+        target_id TEXT NOT NULL,
+        is_top INTEGER NOT NULL,
+        notification_level INTEGER NOT NULL,
+        version ${d.bigint} NOT NULL,
+        PRIMARY KEY (app_key, user_id, conversation_type, target_id)
+      )`,
+      `CREATE UNIQUE INDEX conversation_states_version ON conversation_states (app_key, user_id, version)`,
+    ],
+  },
 ];

@@ -388,6 +388,41 @@ export interface DeletionRepository {
   purgeClears(instant: number, limit: number): Promise<number>;
 }
 
+/** A user's state of one conversation (pin, mute), as they set it on any device. */
+export interface ConversationState extends ConversationRef {
+  isTop: boolean;
+  /** A NotificationLevel (@parley/protocol). */
+  notificationLevel: number;
+  /** Orders the changes of one user's states: strictly increasing per user, at least the change's instant. */
+  version: number;
+}
+
+/** What a change names: the conversation, and the states it sets (the others stay). */
+export interface ConversationStateChange extends ConversationRef {
+  isTop?: boolean;
+  notificationLevel?: number;
+}
+
+/**
+ * Conversation states (core/messaging/conversation-states.ts) and the user's hold on their
+ * conversation list: removing a conversation from it (its messages stay), and reading named ones.
+ */
+export interface ConversationStateRepository {
+  /**
+   * Applies the changes in one transaction, each conversation its own version above every earlier
+   * one of the user (and at least `now`). `limit` bounds the states a user keeps: a change that
+   * would add a state past it changes nothing and comes back `full`. `previous` is the user's
+   * highest version before.
+   */
+  set(appKey: string, userId: string, changes: ConversationStateChange[], now: number, limit: number): Promise<{ kind: 'set'; states: ConversationState[]; previous: number } | { kind: 'full' }>;
+  /** The user's states changed after `version`, oldest change first. */
+  changedAfter(appKey: string, userId: string, version: number, limit: number): Promise<ConversationState[]>;
+  /** Takes these conversations out of the user's list until a new message brings them back; returns how many were there. */
+  unlist(appKey: string, userId: string, conversations: ConversationRef[]): Promise<number>;
+  /** Of these conversations, those in the user's list, with their last message left to the user. */
+  listed(appKey: string, userId: string, conversations: ConversationRef[]): Promise<ConversationEntry[]>;
+}
+
 export interface Store {
   readonly apps: AppRepository;
   readonly users: UserRepository;
@@ -396,6 +431,7 @@ export interface Store {
   readonly deletions: DeletionRepository;
   readonly reads: ReadRepository;
   readonly messageChanges: MessageChangeRepository;
+  readonly conversationStates: ConversationStateRepository;
   /** Cheap round trip used by /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 import { MessageFlag } from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { conversationKey } from '../../src/core/messaging/conversation-key.js';
+import { describeConversationStates } from './conversation-state-contract.js';
 import { newMessageUid } from '../../src/core/messaging/message-uid.js';
 import { migrations, type Dialect } from '../../src/store/migrations.js';
 import { MEMBERSHIP_PERIODS_KEPT, type AppendedMessage, type AppRecord, type ConversationEntry, type NewMessage, type ReadPosition, type Store, type StoredMessage } from '../../src/store/store.js';
@@ -518,6 +519,7 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
     describeMessageChanges(() => store);
     describeReadState(() => store);
     describeDeletions(() => store);
+    describeConversationStates(() => store);
 
     if (reopen) {
       it('keeps what it stored across a close and reopen', async () => {

@@ -9,6 +9,8 @@ import type { SavedLogin } from './saved-login.js';
 /** Names offered as one-click choices, so two tabs can start talking at once. */
 export const DEMO_NAMES = ['alice', 'bob', 'carol', 'dave'];
 const HISTORY_PAGE = 50;
+/** How long the page's online status subscriptions last; each connect renews them. */
+const PRESENCE_SECONDS = 24 * 3600;
 /** Seconds a first login may take; a reload (the user is known locally) keeps trying instead, as the seeds advise. */
 const FIRST_LOGIN_TIME_LIMIT = 10;
 
@@ -16,8 +18,8 @@ interface ConversationItem {
   type: number;
   targetId: string;
   latest: Message | undefined;
-  /** Messages that arrived while another conversation was open. */
-  unseen: number;
+  /** Unread as the SDK counts it: kept by the server, so the same on every device of the user. */
+  unread: number;
 }
 
 interface Entry {
@@ -31,6 +33,8 @@ interface Entry {
   sentTime: number;
   state: 'sent' | 'sending' | 'failed';
   note?: { zh: string; en: string };
+  /** An image message's picture (the URL it carries; http(s) only). */
+  imageUrl?: string;
 }
 
 const keyOf = (type: number, targetId: string) => `${type}:${targetId}`;
@@ -46,6 +50,9 @@ export class ChatPage {
   private entries: Entry[] = [];
   private ended = false;
   private pendingId = 0;
+  private readonly baseTitle = document.title;
+  /** Private peers' online status, from the server's subscriptions (undefined: not known yet). */
+  private readonly online = new Map<string, boolean>();
 
   private readonly badge = h('span', { class: 'badge', 'data-testid': 'status', role: 'status', 'aria-live': 'polite' });
   private readonly banner = h('div', { class: 'banner', hidden: true });
@@ -57,8 +64,10 @@ export class ChatPage {
     'form',
     { class: 'composer', onsubmit: (event: Event) => this.onSend(event) },
     this.composerInput,
+    h('button', { type: 'button', class: 'attach', onclick: () => this.imagePicker.click() }, '图片 Image'),
     h('button', { class: 'primary', type: 'submit' }, '发送 Send'),
   );
+  private readonly imagePicker = h('input', { type: 'file', accept: 'image/*', hidden: true, 'aria-label': 'Attach image', onchange: () => this.onAttach() });
 
   constructor(
     private readonly root: HTMLElement,
@@ -79,10 +88,14 @@ export class ChatPage {
       if (!reconnecting && code !== undefined) this.end(code);
     });
     this.client.addMessageListener((messages) => this.onMessages(messages));
+    this.client.addUserStatusListener((status) => {
+      this.online.set(status.userId, status.isOnline);
+      this.renderList();
+    });
     this.client.connect(this.login.token, firstLogin ? FIRST_LOGIN_TIME_LIMIT : 0, this.login.userId, {
       // The local database is open before any network I/O: show what this browser already has.
       onDatabaseOpened: () => void this.refresh(),
-      onSuccess: () => void this.refresh(),
+      onSuccess: () => void this.refresh().then(() => this.watchPresence()),
       onError: (code) => this.end(code),
     });
   }
@@ -132,6 +145,7 @@ export class ChatPage {
           this.banner,
           this.messageList,
           this.composer,
+          this.imagePicker,
         ),
       ),
     );
@@ -150,15 +164,50 @@ export class ChatPage {
 
   /** Conversation list and open history from the SDK (its local database, refreshed from the server when connected). */
   private async refresh(): Promise<void> {
-    for (const c of await this.client.getConversationList()) this.remember(c.conversationType, c.targetId, c.latestMessage);
+    for (const c of await this.client.getConversationList()) this.remember(c.conversationType, c.targetId, c.latestMessage).unread = c.unreadCount;
     this.selected ??= [...this.conversations.keys()][0];
+    const open = this.selected ? this.conversations.get(this.selected) : undefined;
+    if (open && open.unread > 0) this.markRead(open);
     this.renderList();
     await this.loadHistory();
   }
 
+  /** Subscribes to the online status of the demo names and of every private peer in the list, and shows it. */
+  private async watchPresence(extra: string[] = []): Promise<void> {
+    const peers = [...this.conversations.values()].filter((c) => c.type === ConversationType.PRIVATE).map((c) => c.targetId);
+    const userIds = [...new Set([...DEMO_NAMES, ...peers, ...extra])].filter((id) => id !== this.login.userId).slice(0, 200);
+    try {
+      await this.client.subscribeUserStatus(userIds, PRESENCE_SECONDS);
+      for (const status of await this.client.getSubscribedUserStatus(userIds)) this.online.set(status.userId, status.isOnline);
+    } catch {
+      // Offline again, or the page went back to login: the next connect subscribes anew.
+      return;
+    }
+    this.renderList();
+  }
+
+  /** The open conversation is read: on every device of the user, through the server. */
+  private markRead(item: ConversationItem): void {
+    item.unread = 0;
+    // Offline, or the page went back to login: the count stays where the server has it, and shows again on the next refresh.
+    this.client.markConversationAsRead(item.type, item.targetId).catch(() => undefined);
+  }
+
+  /** Takes the SDK's count after it stored new messages. */
+  private refreshUnread(item: ConversationItem): void {
+    this.client.getUnreadCount(item.type, item.targetId).then(
+      (count) => {
+        if (keyOf(item.type, item.targetId) === this.selected) return;
+        item.unread = count;
+        this.renderList();
+      },
+      () => undefined,
+    );
+  }
+
   private remember(type: number, targetId: string, latest: Message | undefined): ConversationItem {
     const key = keyOf(type, targetId);
-    const item = this.conversations.get(key) ?? { type, targetId, latest: undefined, unseen: 0 };
+    const item = this.conversations.get(key) ?? { type, targetId, latest: undefined, unread: 0 };
     if (latest && (!item.latest || latest.sentTime >= item.latest.sentTime)) item.latest = latest;
     this.conversations.set(key, item);
     return item;
@@ -166,6 +215,8 @@ export class ChatPage {
 
   private renderList(): void {
     const items = [...this.conversations.entries()].sort(([, a], [, b]) => (b.latest?.sentTime ?? 0) - (a.latest?.sentTime ?? 0));
+    const total = items.reduce((sum, [, item]) => sum + item.unread, 0);
+    document.title = total > 0 ? `(${total > 99 ? '99+' : total}) ${this.baseTitle}` : this.baseTitle;
     if (items.length === 0) {
       fill(this.list, h('li', { class: 'empty' }, bilingual('还没有会话：在上方选择一位用户开始聊天。', 'No conversations yet: pick someone above to start.')));
       return;
@@ -179,14 +230,28 @@ export class ChatPage {
           h(
             'button',
             { class: key === this.selected ? 'conversation selected' : 'conversation', 'data-conversation': key, onclick: () => this.select(key) },
-            h('span', { class: item.type === ConversationType.GROUP ? 'avatar group' : 'avatar' }, item.type === ConversationType.GROUP ? '#' : item.targetId.slice(0, 1).toUpperCase()),
+            h(
+              'span',
+              {
+                class: item.type === ConversationType.GROUP ? 'avatar group' : 'avatar',
+                ...(item.type === ConversationType.PRIVATE && this.online.has(item.targetId)
+                  ? { 'data-online': String(this.online.get(item.targetId)), title: this.online.get(item.targetId) ? '在线 Online' : '离线 Offline' }
+                  : {}),
+              },
+              item.type === ConversationType.GROUP ? '#' : item.targetId.slice(0, 1).toUpperCase(),
+            ),
             h(
               'span',
               { class: 'conversation-text' },
               h('span', { class: 'conversation-title' }, titleOf(item)),
               h('span', { class: 'preview' }, item.latest ? previewOf(item.latest) : '—'),
             ),
-            h('span', { class: 'conversation-meta' }, item.latest ? h('time', {}, clock(item.latest.sentTime)) : null, item.unseen > 0 ? h('span', { class: 'unseen' }, item.unseen) : null),
+            h(
+              'span',
+              { class: 'conversation-meta' },
+              item.latest ? h('time', {}, clock(item.latest.sentTime)) : null,
+              item.unread > 0 ? h('span', { class: 'unread', 'data-testid': 'unread', 'aria-label': `${item.unread} unread` }, item.unread > 99 ? '99+' : item.unread) : null,
+            ),
           ),
         ),
       ),
@@ -196,7 +261,7 @@ export class ChatPage {
   private select(key: string): void {
     this.selected = key;
     const item = this.conversations.get(key);
-    if (item) item.unseen = 0;
+    if (item && item.unread > 0) this.markRead(item);
     this.entries = [];
     this.renderList();
     this.renderThread();
@@ -204,6 +269,7 @@ export class ChatPage {
   }
 
   private open(type: number, targetId: string): void {
+    if (type === ConversationType.PRIVATE && !this.online.has(targetId)) void this.watchPresence([targetId]);
     this.remember(type, targetId, undefined);
     this.select(keyOf(type, targetId));
     this.composerInput.focus();
@@ -235,6 +301,7 @@ export class ChatPage {
       text: textOf(m),
       sentTime: m.sentTime,
       state: m.status === 'sending' ? 'sending' : m.status === 'failed' ? 'failed' : 'sent',
+      ...(imageUrlOf(m) ? { imageUrl: imageUrlOf(m) } : {}),
     };
   }
 
@@ -261,7 +328,7 @@ export class ChatPage {
       'li',
       { class: `message ${e.mine ? 'mine' : 'theirs'} ${e.state}`, 'data-uid': e.uid },
       !e.mine && inGroup ? h('span', { class: 'sender' }, e.senderUserId) : null,
-      h('span', { class: 'bubble' }, e.text),
+      h('span', { class: 'bubble' }, e.imageUrl ? h('img', { class: 'picture', src: e.imageUrl, alt: '图片 image' }) : e.text),
       h(
         'span',
         { class: 'meta' },
@@ -282,8 +349,11 @@ export class ChatPage {
           this.entries.push(this.entryOf(m));
           changed = true;
         }
+        if (m.messageDirection === MessageDirection.RECEIVE) this.markRead(item);
       } else if (m.messageDirection === MessageDirection.RECEIVE) {
-        item.unseen++;
+        // Counted at once, so that a click right now marks it read; the SDK's count then settles it.
+        item.unread++;
+        this.refreshUnread(item);
       }
     }
     this.renderList();
@@ -316,6 +386,37 @@ export class ChatPage {
       .finally(() => {
         this.renderList();
         if (this.selected === conversation) this.renderThread();
+      });
+  }
+
+  /** Uploads the picked image (progress in the bubble) and sends it as an image message. */
+  private onAttach(): void {
+    const file = this.imagePicker.files?.[0];
+    const item = this.selected ? this.conversations.get(this.selected) : undefined;
+    this.imagePicker.value = '';
+    if (!file || !item) return;
+    const entry: Entry = { uid: '', clientId: `pending:${++this.pendingId}`, senderUserId: this.login.userId, mine: true, text: '图片 Image 0%', sentTime: Date.now(), state: 'sending' };
+    this.entries.push(entry);
+    this.renderThread();
+    const conversation = this.selected;
+    const rerender = () => {
+      if (this.selected === conversation) this.renderThread();
+    };
+    this.client
+      .sendImageMessage(item.type, item.targetId, file, { onProgress: (loaded, total) => ((entry.text = `图片 Image ${Math.floor((100 * loaded) / Math.max(total, 1))}%`), rerender()) })
+      .then(
+        (sent) => {
+          this.entries = this.entries.filter((e) => e === entry || !isCopyOf(e, sent));
+          Object.assign(entry, { uid: sent.messageUId, clientId: sent.clientId, sentTime: sent.sentTime, state: 'sent', imageUrl: imageUrlOf(sent) });
+          this.remember(item.type, item.targetId, sent);
+        },
+        (error: unknown) => {
+          Object.assign(entry, { state: 'failed', note: sendFailure(error instanceof IMError ? error.code : -1) });
+        },
+      )
+      .finally(() => {
+        this.renderList();
+        rerender();
       });
   }
 
@@ -374,6 +475,7 @@ export class ChatPage {
 
   private backToLogin(): void {
     this.ended = true;
+    document.title = this.baseTitle;
     this.client.logout();
     this.leave(this.login.userId);
   }
@@ -387,7 +489,14 @@ function titleOf(item: ConversationItem): string {
   return item.type === ConversationType.GROUP ? `# ${item.targetId}` : item.targetId;
 }
 
+/** The picture of an `RC:ImgMsg`, when it names one over http(s). */
+function imageUrlOf(m: Message): string | undefined {
+  const uri = m.objectName === 'RC:ImgMsg' ? (m.content as { imageUri?: unknown } | null)?.imageUri : undefined;
+  return typeof uri === 'string' && /^https?:\/\//.test(uri) ? uri : undefined;
+}
+
 function textOf(m: Message): string {
+  if (m.objectName === 'RC:ImgMsg') return '[图片 Image]';
   const content = m.content as { content?: unknown } | null;
   return typeof content?.content === 'string' ? content.content : `[${m.objectName}]`;
 }

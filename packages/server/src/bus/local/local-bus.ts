@@ -1,4 +1,5 @@
 import type { Bus, BusEvent, NodeInfo, NodeRegistry, PresenceRegistry, SessionEntry } from '../bus.js';
+import { localStatusSubscriptions } from './local-status-subscriptions.js';
 
 /** Caps that keep in-memory maps bounded whatever the traffic. */
 const MAX_BUCKETS = 100_000;
@@ -10,6 +11,7 @@ export function createLocalBus(now: () => number = Date.now): Bus {
   return {
     presence: localPresence(),
     nodes: localNodes(now),
+    statusSubscriptions: localStatusSubscriptions(),
     publish: async (event) => {
       for (const listener of listeners) listener(event);
     },

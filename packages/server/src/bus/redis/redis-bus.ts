@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import type { Bus, BusEvent, DropReason, NodeInfo, NodeRegistry, PresenceRegistry, SessionEntry } from '../bus.js';
+import { redisStatusSubscriptions } from './redis-status-subscriptions.js';
 
 export interface RedisBusOptions {
   /** Prepended to every key and channel, so several deployments (or tests) can share one Redis. */
@@ -265,6 +266,7 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
   return {
     presence: presence.registry,
     nodes: redisNodes(client, keys, now),
+    statusSubscriptions: redisStatusSubscriptions(client, prefix),
     publish: async (event) => {
       await client.publish(keys.events, JSON.stringify(event));
     },
@@ -448,6 +450,21 @@ function parseEvent(message: string): BusEvent | undefined {
       return isString('sessionId') && isDropReason(event.reason) ? (event as BusEvent) : undefined;
     case 'app-changed':
       return isString('appKey') ? (event as BusEvent) : undefined;
+    case 'user-status': {
+      const s = event.status as Record<string, unknown> | null;
+      const wellFormed =
+        isString('appKey') &&
+        isStringList(event.userIds) &&
+        typeof s === 'object' &&
+        s !== null &&
+        typeof s.userId === 'string' &&
+        typeof s.time === 'number' &&
+        Array.isArray(s.platforms) &&
+        s.platforms.every((p: unknown) => typeof p === 'object' && p !== null && typeof (p as Record<string, unknown>).platform === 'number' && typeof (p as Record<string, unknown>).online === 'boolean');
+      return wellFormed ? (event as BusEvent) : undefined;
+    }
+    case 'chatroom':
+      return isString('appKey') && isString('origin') && isChatroomChange(event.change) ? (event as BusEvent) : undefined;
     case 'command':
       return isString('appKey') && isStringList(event.userIds) && typeof event.notifyType === 'number' && typeof event.time === 'number' && optionalString(event.exceptSessionId)
         ? (event as BusEvent)
@@ -475,6 +492,47 @@ function parseEvent(message: string): BusEvent | undefined {
     }
     default:
       return undefined;
+  }
+}
+
+/** The shape check of a chatroom change; what it means is checked by the node that made it. */
+function isChatroomChange(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const change = value as Record<string, unknown>;
+  // A ban holds in every room of the app: it names none.
+  if (change.op === 'ban') return isStringList(change.userIds) && typeof change.until === 'number' && typeof change.time === 'number';
+  if (typeof change.roomId !== 'string') return false;
+  switch (change.op) {
+    case 'create':
+      return typeof change.name === 'string' && typeof change.time === 'number';
+    case 'destroy':
+      return true;
+    case 'join':
+    case 'quit':
+      return typeof change.userId === 'string' && typeof change.time === 'number';
+    case 'live': {
+      const m = change.message as Record<string, unknown> | null;
+      return typeof m === 'object' && m !== null && ['senderId', 'senderSessionId', 'objectName', 'content'].every((f) => typeof m[f] === 'string') && ['flags', 'time'].every((f) => typeof m[f] === 'number');
+    }
+    case 'message': {
+      const m = change.message as Record<string, unknown> | null;
+      return typeof m === 'object' && m !== null && ['uid', 'senderId', 'senderSessionId', 'objectName', 'content'].every((f) => typeof m[f] === 'string') && ['flags', 'time'].every((f) => typeof m[f] === 'number');
+    }
+    case 'kv':
+      return (
+        typeof change.time === 'number' &&
+        Array.isArray(change.entries) &&
+        change.entries.every((e: unknown) => {
+          const entry = e as Record<string, unknown> | null;
+          return typeof entry === 'object' && entry !== null && ['key', 'value', 'userId'].every((f) => typeof entry[f] === 'string') && ['autoDelete', 'deleted'].every((f) => typeof entry[f] === 'boolean');
+        })
+      );
+    case 'gag':
+      return isStringList(change.userIds) && typeof change.until === 'number';
+    case 'block':
+      return isStringList(change.userIds) && typeof change.until === 'number' && typeof change.time === 'number';
+    default:
+      return false;
   }
 }
 

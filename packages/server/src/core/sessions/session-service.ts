@@ -22,6 +22,12 @@ export type SessionRefusal = ConnectRefusal | 'other-device-online';
 /** `keyFingerprint`: names the token key the token was verified with (see tokenKeyFingerprintOf). */
 export type OpenResult = { ok: true; session: SessionEntry; keyFingerprint: string } | { ok: false; refusal: SessionRefusal };
 
+/**
+ * Told after a change to a user's sessions (online status subscriptions, core/online-status/), with
+ * what they were just before it; reads what they are now itself. Must not throw or wait.
+ */
+export type PresenceObserver = (appKey: string, userId: string, before: readonly SessionEntry[]) => void;
+
 /** Why a live session of an app must end now, given the key fingerprint it was opened with; undefined when it may stay. */
 export type AppVerdict = (keyFingerprint: string | undefined) => DropReason | undefined;
 
@@ -36,6 +42,7 @@ export class SessionService {
     private readonly users: UserService,
     private readonly bus: Bus,
     private readonly now: () => number = Date.now,
+    private readonly observe: PresenceObserver = () => undefined,
   ) {}
 
   async open(request: ConnectRequest): Promise<OpenResult> {
@@ -68,11 +75,15 @@ export class SessionService {
       connectedAt: this.now(),
     };
     await this.bus.presence.add(session);
+    this.observe(app.appKey, userId, online);
     return { ok: true, session, keyFingerprint: tokenKeyFingerprintOf(app) };
   }
 
-  close(sessionId: string): Promise<void> {
-    return this.bus.presence.remove(sessionId);
+  async close(session: SessionEntry): Promise<void> {
+    // Presence unreadable (a bus outage) must not keep the session in it: the observer then hears nothing.
+    const before = await this.bus.presence.sessionsOf(session.appKey, session.userId).catch(() => undefined);
+    await this.bus.presence.remove(session.sessionId);
+    if (before) this.observe(session.appKey, session.userId, before);
   }
 
   /** Why the user's sessions must end now (blocked or deactivated), or undefined when they may stay. */

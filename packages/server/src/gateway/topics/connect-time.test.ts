@@ -7,8 +7,6 @@ describe('connect-time topics', () => {
   const queries = connectTimeTopics.queries!;
 
   it('answer empty and echo the client’s own version, so the SDK does not ask again', async () => {
-    const states = await queries.pullSeAtts!(encodePayload('SessionReq', { time: 1234 }), fakeContext());
-    expect(decodePayload('SessionStates', states.payload!)).toMatchObject({ version: 1234, state: [] });
     const settings = await queries.pullUS!(encodePayload('PullUserSettingInput', { version: 7 }), fakeContext());
     expect(decodePayload('PullUserSettingOutput', settings.payload!)).toMatchObject({ version: 7, items: [] });
   });

@@ -4,8 +4,8 @@ import type { QueryAnswer, TopicHandlers } from './topic-handler.js';
 const ok = (payload?: Uint8Array): QueryAnswer => ({ status: AckStatus.SUCCESS, payload });
 
 /**
- * The queries the official SDKs make right after CONNACK, for features Parley keeps empty (bots,
- * conversation states, user settings, event changes). Each answer is complete —
+ * The queries the official SDKs make right after CONNACK, for features Parley keeps empty (bots, user
+ * settings, event changes). Each answer is complete —
  * the SDK's decoder throws on a missing required field — and echoes the client's own version, so
  * the SDK neither logs errors nor asks again.
  */
@@ -19,10 +19,6 @@ export const connectTimeTopics: TopicHandlers = {
     [Topic.pullUS]: (request) => {
       const { version } = decodePayload('PullUserSettingInput', request);
       return ok(encodePayload('PullUserSettingOutput', { items: [], version }));
-    },
-    [Topic.pullSeAtts]: (request) => {
-      const { time } = decodePayload('SessionReq', request);
-      return ok(encodePayload('SessionStates', { version: time, state: [] }));
     },
     // The SDK reports its version and platform; nothing here needs them.
     [Topic.reportsdk]: () => ok(),

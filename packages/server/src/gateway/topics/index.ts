@@ -1,14 +1,22 @@
 import type { Registry } from 'prom-client';
+import type { ChatroomService } from '../../core/chatrooms/chatroom-service.js';
+import type { MediaService } from '../../core/media/media-service.js';
+import type { ConversationStateService } from '../../core/messaging/conversation-states.js';
 import type { MessageChanges } from '../../core/messaging/message-changes.js';
 import type { GroupReceiptService } from '../../core/messaging/group-receipts.js';
 import type { MessageDeletion } from '../../core/messaging/message-deletion.js';
 import type { MessageService } from '../../core/messaging/message-service.js';
 import type { ReadStateService } from '../../core/messaging/read-state.js';
+import type { OnlineStatusService } from '../../core/online-status/online-status-service.js';
+import { chatroomTopics } from './chatrooms.js';
 import { connectTimeTopics } from './connect-time.js';
+import { conversationStateTopics } from './conversation-states.js';
 import { conversationTopics } from './conversations.js';
 import { historyTopics } from './history.js';
+import { mediaTopics } from './media.js';
 import { deletionTopics } from './message-deletion.js';
 import { messageChangeTopics } from './message-changes.js';
+import { onlineStatusTopics } from './online-status.js';
 import { pullTopics } from './pull.js';
 import { readReceiptTopics } from './read-receipts.js';
 import { sendTopics } from './send.js';
@@ -23,6 +31,10 @@ export interface TopicServices {
   changes: MessageChanges;
   readState: ReadStateService;
   receipts: GroupReceiptService;
+  conversationStates: ConversationStateService;
+  chatrooms: ChatroomService;
+  media: MediaService;
+  onlineStatus: OnlineStatusService;
   metrics: Registry;
 }
 
@@ -43,6 +55,10 @@ export function topicTable(services: TopicServices): { queries: Record<string, Q
     statusTopics(services.messages),
     readReceiptTopics(services.receipts),
     unreadTopics(services.readState, services.messages),
+    conversationStateTopics(services.conversationStates, services.messages),
+    chatroomTopics(services.chatrooms),
+    mediaTopics(services.media, services.messages),
+    onlineStatusTopics(services.onlineStatus),
   ];
   const queries: Record<string, QueryHandler> = {};
   const publishes: Record<string, PublishHandler> = {};

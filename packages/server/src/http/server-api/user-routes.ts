@@ -109,6 +109,6 @@ function unknownUser(userId: string): ApiError {
 }
 
 /** RongCloud answers times as `yyyy-MM-dd HH:mm:ss`; Parley gives them in UTC. */
-function rongCloudTime(ms: number): string {
+export function rongCloudTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }

@@ -3,6 +3,7 @@ import { Pool, TypeOverrides, types } from 'pg';
 import { migrations, postgresDialect } from '../migrations.js';
 import type { Store } from '../store.js';
 import { postgresApps } from './postgres-apps.js';
+import { postgresConversationStates } from './postgres-conversation-states.js';
 import { postgresGroups } from './postgres-groups.js';
 import { postgresDeletions } from './postgres-deletions.js';
 import { postgresMessages } from './postgres-messages.js';
@@ -65,6 +66,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     deletions: postgresDeletions(pool),
     messageChanges: postgresMessageChanges(pool),
     reads: postgresReads(pool),
+    conversationStates: postgresConversationStates(pool),
     ping: async () => {
       await pool.query('SELECT 1');
     },

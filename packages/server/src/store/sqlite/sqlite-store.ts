@@ -4,6 +4,7 @@ import { migrations, sqliteDialect } from '../migrations.js';
 import type { Store } from '../store.js';
 import { ensurePrivateDir, ensurePrivateFile } from '../../data-dir.js';
 import { sqliteApps } from './sqlite-apps.js';
+import { sqliteConversationStates } from './sqlite-conversation-states.js';
 import { sqliteGroups } from './sqlite-groups.js';
 import { MessageWriterThread } from './writer/writer-thread.js';
 import { openSqliteConnection } from './sqlite-connection.js';
@@ -34,6 +35,7 @@ export function openSqliteStore(file: string): Store {
     deletions: sqliteDeletions(writer, tail),
     messageChanges: sqliteMessageChanges(db, writer, tail),
     reads: sqliteReads(db, writer),
+    conversationStates: sqliteConversationStates(db),
     ping: async () => {
       db.prepare('SELECT 1').get();
     },

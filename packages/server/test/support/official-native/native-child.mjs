@@ -339,6 +339,17 @@ const commands = {
   },
 
   /**
+   * An online status subscription call of the wrapper (`subscribeUser`, `unSubscribeUser`,
+   * `getSubscribeUsersOnlineStatus`), with its arguments as the main process takes them.
+   * @param {{ method: string, args: unknown[] }} args
+   */
+  async userStatus({ method, args }) {
+    if (!/^(subscribeUser|unSubscribeUser|getSubscribeUsersOnlineStatus)$/.test(method)) throw new Error(`not a status call: ${method}`);
+    const result = await renderer.callMain(method, ...args);
+    return { ...resultCode(result), data: result.data };
+  },
+
+  /**
    * The stack's own debug log (its C++ log and the wrapper's, kept in the stack's log database).
    * @param {{ sinceMs?: number, count?: number }} args
    */

@@ -93,6 +93,32 @@ function createLoopbackOnlyAgents(observer) {
   return { httpAgent: new LoopbackOnlyHttpAgent(), httpsAgent: new LoopbackOnlyHttpsAgent() };
 }
 
+const UPLOAD_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * xhr2 writes a request body in one piece and fires no upload progress; a browser reports progress
+ * as the body goes out. This writes it in chunks and fires `progress` on `xhr.upload` as each one is
+ * handed to the socket, as a browser does.
+ * @param {any} upload xhr2's XMLHttpRequestUpload
+ */
+function reportUploadProgress(upload) {
+  upload._startUpload = (/** @type {http.ClientRequest} */ request) => {
+    /** @type {Buffer} */
+    const body = upload._body ?? Buffer.alloc(0);
+    let sent = 0;
+    const writeNext = () => {
+      if (sent >= body.length) return void request.end();
+      const chunk = body.subarray(sent, sent + UPLOAD_CHUNK_BYTES);
+      request.write(chunk, () => {
+        sent += chunk.length;
+        upload.dispatchEvent({ type: 'progress', lengthComputable: true, loaded: sent, total: body.length });
+        writeNext();
+      });
+    };
+    writeNext();
+  };
+}
+
 /** @param {NetworkObserver} observer */
 function createConfinedXMLHttpRequest(observer) {
   /** @type {typeof XMLHttpRequest & { nodejsSet(agents: { httpAgent: http.Agent, httpsAgent: https.Agent }): void }} */
@@ -133,6 +159,16 @@ function createConfinedXMLHttpRequest(observer) {
     /** @override @param {any} [body] */
     send(body) {
       if (this.#record) observer.onHttpRequest({ ...this.#record, body: describeBody(body) });
+      if (body instanceof globalThis.FormData) {
+        // xhr2 sends bytes only: the form is encoded as a browser would, then sent.
+        const encoded = new globalThis.Request('http://127.0.0.1/', { method: 'POST', body });
+        void encoded.arrayBuffer().then((bytes) => {
+          super.setRequestHeader('Content-Type', encoded.headers.get('content-type') ?? '');
+          reportUploadProgress(this.upload);
+          super.send(Buffer.from(bytes));
+        });
+        return undefined;
+      }
       return super.send(body);
     }
   }

@@ -165,10 +165,77 @@ const commands = {
     return sdkResult(await RongIMLib.batchClearRemoteHistoryMessages(options));
   },
 
+  /**
+   * A conversation-state call of the SDK (pin, notification level, removal, the top list), with its
+   * arguments as the SDK takes them.
+   * @param {{ method: string, args: unknown[] }} args
+   */
+  async conversationState({ method, args }) {
+    if (!/^(setConversationToTop|batchSetConversationToTop|setConversationNotificationLevel|batchSetConversationNotificationLevel|getConversationNotificationLevel|getTopConversationList|removeConversation|batchDeleteConversations)$/.test(method)) {
+      throw new Error(`not a conversation-state call: ${method}`);
+    }
+    return sdkResult(await /** @type {any} */ (RongIMLib)[method](...args));
+  },
+
+  /**
+   * A chatroom call of the SDK (`joinChatRoom`, `quitChatRoom`, `getChatRoomInfo`, ...), with its
+   * arguments as the SDK takes them.
+   * @param {{ method: string, args: unknown[] }} args
+   */
+  async chatroom({ method, args }) {
+    if (!/^(join|joinExist|quit|get|getAll|set|remove|forceSet|forceRemove)Chat[Rr]oom/.test(method)) throw new Error(`not a chatroom call: ${method}`);
+    return sdkResult(await /** @type {any} */ (RongIMLib)[method](...args));
+  },
+
+  /**
+   * An online status subscription call of the SDK (`subscribeUserStatus`, `unSubscribeUserStatus`,
+   * `getSubscribeUserStatus`, `getSubscribeUserList`, `getSubscribeUsersOnlineStatus`), with its arguments as the SDK takes them.
+   * @param {{ method: string, args: unknown[] }} args
+   */
+  async userStatus({ method, args }) {
+    if (!/^(subscribeUserStatus|unSubscribeUserStatus|getSubscribeUserStatus|getSubscribeUserList|getSubscribeUsersOnlineStatus)$/.test(method)) throw new Error(`not a status call: ${method}`);
+    return sdkResult(await /** @type {any} */ (RongIMLib)[method](...args));
+  },
+
+  /**
+   * `sendImageMessage` or `sendFileMessage` with a File made of the given bytes; what the SDK
+   * reports to its `onProgress` hook arrives as `harness:upload-progress` events.
+   * @param {{ kind: 'image' | 'file', conversationType: number, targetId: string, base64: string, name: string, type: string }} args
+   */
+  async sendMediaMessage({ kind, conversationType, targetId, base64, name, type }) {
+    if (kind === 'image') installImageStandIns();
+    const file = new globalThis.File([Buffer.from(base64, 'base64')], name, { type });
+    const hooks = { onProgress: (/** @type {number} */ progress) => emitEvent('harness:upload-progress', progress) };
+    const send = kind === 'image' ? RongIMLib.sendImageMessage : RongIMLib.sendFileMessage;
+    return sdkResult(await send({ conversationType, targetId }, { file }, hooks));
+  },
+
   /** Without an SDK disconnect; the child leaves once this reply is out, so the parent hears it. */
   exit() {
     return null;
   },
 };
+
+/**
+ * The SDK makes an image message's thumbnail with a canvas and an Image, which Node lacks: these
+ * stand-ins decode nothing and draw a fixed 1x1 JPEG, which is all the SDK needs to send.
+ */
+function installImageStandIns() {
+  const THUMBNAIL = 'data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////2wBDAf//////////////////////////////////////////////////////////////////////////////////////wAARCAABAAEDASIAAhEBAxEB/8QAFAABAAAAAAAAAAAAAAAAAAAACP/EABQQAQAAAAAAAAAAAAAAAAAAAAD/xAAUAQEAAAAAAAAAAAAAAAAAAAAA/8QAFBEBAAAAAAAAAAAAAAAAAAAAAP/aAAwDAQACEQMRAD8AKp//2Q==';
+  const doc = /** @type {any} */ (globalThis.document);
+  doc.createElement = (/** @type {string} */ tag) => {
+    if (tag !== 'canvas') throw new Error(`no stand-in for <${tag}>`);
+    return { width: 0, height: 0, getContext: () => ({ drawImage: () => undefined }), toDataURL: () => THUMBNAIL };
+  };
+  /** @type {any} */ (globalThis).Image = class {
+    width = 1;
+    height = 1;
+    /** @type {null | ((event: unknown) => void)} */
+    onload = null;
+    set src(/** @type {string} */ _url) {
+      setTimeout(() => this.onload?.({}), 0);
+    }
+  };
+}
 
 serveCommands(commands, { afterReply: { exit: () => process.exit(0) } });
