@@ -96,7 +96,7 @@ export default {
         );
         steps.push(step);
         // Past saturation the next step only queues more.
-        if (step.lost > 0 || (step.latency.p99 ?? 0) > 2000) break;
+        if (step.lost > 0 || (step.latency.p99 ?? 0) > 5000) break;
         await sleep(1000);
       }
       return { members: p.members, nodes: cluster ? p.nodes : 1, joinsPerSecond: Math.round(joined / joinSeconds), steps };

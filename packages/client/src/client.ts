@@ -320,6 +320,15 @@ export class IMClientBase {
     return this.chatroomCall((session, rooms) => rooms.send(session, roomId, message), roomId);
   }
 
+  /**
+   * Sends a status message (typing and the like) to a chatroom: the members online now get it in
+   * their message listeners, with an empty messageUId; it is never kept, so no history or later join has it.
+   */
+  async sendChatRoomStatusMessage(roomId: string, message: MessageContent): Promise<void> {
+    if (!message || typeof message.objectName !== 'string') throw new IMError(Code.RC_INVALID_PARAMETER);
+    await this.chatroomCall((session, rooms) => rooms.sendStatus(session, roomId, message), roomId);
+  }
+
   /** The member count and the first `count` members (at most 20), earliest joins first (order 1) or latest (2). */
   async getChatRoomInfo(roomId: string, options: { count?: number; order?: 1 | 2 } = {}): Promise<ChatroomInfo> {
     return this.chatroomCall((session, rooms) => rooms.info(session, roomId, options.count ?? 0, options.order ?? 1), roomId);
@@ -760,6 +769,7 @@ export class IMClientBase {
           void this.conversationStates?.sync(this.session).catch(() => undefined);
         }
         if (frame.topic === Topic.s_msg) this.readState?.onLive(decodePayload('DownStreamMessage', frame.payload));
+        if (frame.topic === Topic.s_msg) this.chatrooms?.onLive(decodePayload('DownStreamMessage', frame.payload));
         if (frame.topic === Topic.s_stat) this.onlineStatus?.onPush(frame.payload);
       },
       onStatus: (status, code) => {

@@ -55,6 +55,13 @@ describe('settings for a server others reach', () => {
     expect(() => resolveConfig({ 'max-connections-per-ip': '0' }, {})).toThrow(/--max-connections-per-ip/);
   });
 
+  it('keeps 50 messages a chatroom unless told, up to 1000', () => {
+    expect(resolveConfig({}, {}).chatroomHistory).toBe(50);
+    expect(resolveConfig({ 'chatroom-history': '500' }, {}).chatroomHistory).toBe(500);
+    expect(resolveConfig({}, { PARLEY_CHATROOM_HISTORY: '200' }).chatroomHistory).toBe(200);
+    for (const refused of ['0', '1001', '2.5', 'many']) expect(() => resolveConfig({ 'chatroom-history': refused }, {})).toThrow(/--chatroom-history/);
+  });
+
   it('takes a recall window of whole minutes, at least one, as navigation advertises it', () => {
     expect(resolveConfig({}, {}).recallWindow).toBe(24 * 3_600_000);
     expect(resolveConfig({ 'recall-window': '2m' }, {}).recallWindow).toBe(120_000);

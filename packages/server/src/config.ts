@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { CHATROOM_HISTORY, CHATROOM_HISTORY_MAX } from './core/chatrooms/chatroom-rooms.js';
 
 /** Every `parley serve` setting: a flag, with an environment variable twin. */
 export interface ServerConfig {
@@ -49,6 +50,8 @@ export interface ServerConfig {
   recallWindow: number;
   /** WebSocket handshakes per second allowed from one IP address (a burst of twice that). */
   handshakeRate: number;
+  /** The newest messages each chatroom keeps for joins, pulls and history (`--chatroom-history`). */
+  chatroomHistory: number;
   /** Open TCP connections (HTTP and gateway) this node holds at most; past it new ones are closed at once. */
   maxConnections: number;
   /** Open TCP connections one client address may hold at most. */
@@ -84,6 +87,7 @@ const envTwins = {
   'user-send-rate': 'PARLEY_USER_SEND_RATE',
   'recall-window': 'PARLEY_RECALL_WINDOW',
   'handshake-rate': 'PARLEY_HANDSHAKE_RATE',
+  'chatroom-history': 'PARLEY_CHATROOM_HISTORY',
   'max-connections': 'PARLEY_MAX_CONNECTIONS',
   'max-connections-per-ip': 'PARLEY_MAX_CONNECTIONS_PER_IP',
   'trust-proxy': 'PARLEY_TRUST_PROXY',
@@ -152,6 +156,8 @@ const schema = z.object({
     .transform((v) => Number(v.replace(/[smhd]$/, '')) * DURATION_UNIT_MS[/[smhd]$/.test(v) ? (v.at(-1) as keyof typeof DURATION_UNIT_MS) : 'm'])
     .refine((ms) => ms >= 60_000 && ms % 60_000 === 0, 'must be whole minutes, at least 1m (navigation advertises it in minutes)'),
   handshakeRate: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  // Rooms live in every node's memory: the ceiling keeps a busy app's rooms within it.
+  chatroomHistory: z.coerce.number().int().min(1).max(CHATROOM_HISTORY_MAX).default(CHATROOM_HISTORY),
   // Generous enough for the 100,000-connection bar on one node that may hold that many files.
   maxConnections: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   // A benchmark's 16 loopback sources carry ~1,250 each; a NAT or a proxy without --trust-proxy may need more.
@@ -185,6 +191,7 @@ export function resolveConfig(values: ConfigValues, env: NodeJS.ProcessEnv = pro
     userSendRate: pick('user-send-rate'),
     recallWindow: pick('recall-window'),
     handshakeRate: pick('handshake-rate'),
+    chatroomHistory: pick('chatroom-history'),
     maxConnections: pick('max-connections'),
     maxConnectionsPerIp: pick('max-connections-per-ip'),
     trustProxy: pick('trust-proxy'),

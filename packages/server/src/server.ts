@@ -91,7 +91,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const changes = new MessageChanges(store, bus, messages, now, { recallWindowMs: config.recallWindow, sendsPerUserPerSecond: config.userSendRate });
   const deletion = new MessageDeletion(store, now, readState);
   const conversationStates = new ConversationStateService(store, bus, now, deletion);
-  const chatrooms = new ChatroomService(bus, now);
+  const chatrooms = new ChatroomService(bus, now, { historySize: config.chatroomHistory });
   const media = new MediaService(apps, new LocalMediaStorage(config.dataDir), now, { uploadLimitBytes: config.uploadLimit, tokenLifetimeMs: DEFAULT_UPLOAD_TOKEN_LIFETIME_MS });
   const onlineStatus = new OnlineStatusService(bus, logger, now);
   const services: Services = { store, bus, apps, users, groups: new GroupService(store, now), messages, changes, deletion, conversationStates, chatrooms, now };

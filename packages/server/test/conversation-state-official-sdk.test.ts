@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import type { OfficialClient } from './support/official-sdk/official-client.js';
 import { officialSdkSuite } from './support/official-sdk/official-sdk-suite.js';
 import { RawClient } from './support/raw-client.js';
-import { callServerApi } from './support/server-api-client.js';
 
 /**
  * Conversation states kept by the server, with the unmodified official Web SDK: pin and mute
@@ -12,19 +11,11 @@ import { callServerApi } from './support/server-api-client.js';
  * (`delRelationBatch`) and reading one from the server (`qryRLBatch`).
  */
 const suite = officialSdkSuite();
-const { login } = suite;
+const { login, tokenFor, createGroup } = suite;
 
 const PRIVATE = 1;
 const GROUP = 3;
 const settle = (ms = 800) => new Promise((r) => setTimeout(r, ms));
-
-async function tokenFor(userId: string): Promise<string> {
-  return String((await callServerApi(suite.server.url, 'user/getToken', { userId }, suite.dev)).body.token);
-}
-
-async function createGroup(groupId: string, userIds: string[]): Promise<void> {
-  expect((await callServerApi(suite.server.url, 'group/create', { userId: userIds, groupId, groupName: groupId }, suite.dev)).body.code).toBe(200);
-}
 
 async function sendText(client: OfficialClient, type: number, targetId: string, text: string): Promise<string> {
   const sent = await client.call<{ messageUId: string }>('sendTextBody', { conversationType: type, targetId, body: { content: text } });

@@ -15,19 +15,11 @@ import { SyncingClient } from './support/syncing-client.js';
  * keeps everything.
  */
 const suite = officialSdkSuite();
-const { login } = suite;
+const { login, tokenFor, createGroup } = suite;
 
 const PRIVATE = 1;
 const GROUP = 3;
 const RECEIVED = 2;
-
-async function tokenFor(userId: string): Promise<string> {
-  return String((await callServerApi(suite.server.url, 'user/getToken', { userId }, suite.dev)).body.token);
-}
-
-async function createGroup(groupId: string, userIds: string[]): Promise<void> {
-  expect((await callServerApi(suite.server.url, 'group/create', { userId: userIds, groupId, groupName: groupId }, suite.dev)).body.code).toBe(200);
-}
 
 function received(client: OfficialClient): IAReceivedMessage[] {
   return client.payloadsOf('MESSAGES').flatMap((p) => p.messages);

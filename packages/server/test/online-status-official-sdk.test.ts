@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import type { OfficialClient } from './support/official-sdk/official-client.js';
 import { officialSdkSuite } from './support/official-sdk/official-sdk-suite.js';
 import { RawClient } from './support/raw-client.js';
-import { callServerApi } from './support/server-api-client.js';
 
 /**
  * Online status subscriptions with the unmodified official Web SDK (navigation `subDriven: 1`):
@@ -11,7 +10,7 @@ import { callServerApi } from './support/server-api-client.js';
  * that finds the subscriptions at connect.
  */
 const suite = officialSdkSuite();
-const { login } = suite;
+const { login, tokenFor } = suite;
 
 const ONLINE_STATUS = 1;
 const WEB = 3;
@@ -22,10 +21,6 @@ interface SdkOnlineStatus {
   userId: string;
   isOnline: boolean;
   details: { platform: number; isOnline: boolean }[];
-}
-
-async function tokenFor(userId: string): Promise<string> {
-  return String((await callServerApi(suite.server.url, 'user/getToken', { userId }, suite.dev)).body.token);
 }
 
 function statusCall<T = unknown>(client: OfficialClient, method: string, ...args: unknown[]) {

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import type { OfficialClient } from './support/official-sdk/official-client.js';
 import { officialSdkSuite } from './support/official-sdk/official-sdk-suite.js';
 import { RawClient } from './support/raw-client.js';
-import { callServerApi } from './support/server-api-client.js';
 
 /**
  * Send variants and read state with the unmodified official Web SDK: directed group messages,
@@ -12,19 +11,11 @@ import { callServerApi } from './support/server-api-client.js';
  * `serverSaveUnread: 1`).
  */
 const suite = officialSdkSuite();
-const { login } = suite;
+const { login, tokenFor, createGroup } = suite;
 
 const PRIVATE = 1;
 const GROUP = 3;
 const settle = (ms = 800) => new Promise((r) => setTimeout(r, ms));
-
-async function tokenFor(userId: string): Promise<string> {
-  return String((await callServerApi(suite.server.url, 'user/getToken', { userId }, suite.dev)).body.token);
-}
-
-async function createGroup(groupId: string, userIds: string[]): Promise<void> {
-  expect((await callServerApi(suite.server.url, 'group/create', { userId: userIds, groupId, groupName: groupId }, suite.dev)).body.code).toBe(200);
-}
 
 /** Another device of a user: a bare client that records the server's pushes (s_msg, s_cmd, s_ntf). */
 async function rawDevice(userId: string): Promise<RawClient> {

@@ -196,6 +196,20 @@ export class Chatrooms {
     }
   }
 
+  /** A status message (typing and the like): live to the members online now, never kept (`chatMsgS`). */
+  async sendStatus(session: RmtpSession, roomId: string, message: MessageContent): Promise<void> {
+    const up = { sessionId: 0, classname: message.objectName, content: JSON.stringify(message.content), toUserIds: [] };
+    const answer = await session.publish(Topic.chatMsgS, roomId, encodePayload('UpStreamMessage', up));
+    if (answer.status !== AckStatus.SUCCESS) throw new ChatroomError(answer.status);
+  }
+
+  /** A live message (`s_msg`) naming a joined room: delivered as it comes, with no UID. */
+  onLive(m: DownStreamMessage): void {
+    const roomId = m.groupId;
+    if (m.type !== ConversationType.CHATROOM || roomId === undefined || !this.joined.has(roomId)) return;
+    this.deliver([{ ...this.toMessage(roomId, m), clientId: `live:${m.fromUserId}:${m.dataTime}` }]);
+  }
+
   private toMessage(roomId: string, m: DownStreamMessage): Message {
     const sent = m.fromUserId === this.userId;
     return {

@@ -37,6 +37,11 @@ export class GatewayConnection implements ConnectionTimes {
   noticedCursor = 0;
   /** The highest inbox cursor noticed while awaiting that pull. */
   heldCursor = 0;
+  /**
+   * Chatrooms with an s_ntf out that the client has not pulled since (see Gateway): when it went,
+   * the time it named, the newest time held back meanwhile, and whether it was already a repeat.
+   */
+  readonly roomNotices = new Map<string, { since: number; noticed: number; held: number; repeated: boolean }>();
   /** What this device has been sent of changed messages (core/messaging/device-sync.ts). */
   readonly sync = new DeviceSync();
   /** QUERY frames being answered now and waiting their turn. */

@@ -50,6 +50,12 @@ export const defaultGatewayOptions: GatewayOptions = {
 const RESUME_BELOW_BUFFERED_BYTES = 1024 * 1024;
 /** How long an s_ntf may go unpulled before it is sent again (checked on the sweep). */
 export const NOTICE_REPEAT_AFTER_MS = 3000;
+/**
+ * Users one chatroom push reaches before the rest wait for the next turn of the event loop: a room
+ * of thousands would otherwise hold the loop (and every other connection's answers) for its whole
+ * fan-out, a write per device.
+ */
+const ROOM_PUSH_SLICE = 500;
 
 export interface GatewayDeps {
   sessions: SessionService;
@@ -317,6 +323,7 @@ export class Gateway {
           payload: answer.payload ?? new Uint8Array(0),
         });
         if (answer.inboxCursor !== undefined) this.pulled(connection, answer.inboxCursor);
+        if (answer.roomCursor !== undefined) this.roomPulled(connection, answer.roomCursor.roomId, answer.roomCursor.syncTime);
         return;
       }
       case 'PUBLISH': {
@@ -446,24 +453,72 @@ export class Gateway {
     this.push(connection, Topic.s_ntf, encodePayload('NotifyMsg', { type: NotifyType.PULL_MESSAGES, time: cursor }));
   }
 
-  /** A chatroom notice (core/chatrooms/chatroom-service.ts) to this node's devices of these users. */
+  /**
+   * A chatroom notice (core/chatrooms/chatroom-service.ts) to this node's devices of these users.
+   * A room's message notices are held like inbox ones: while one awaits its chrmPull, later ones fold
+   * into one sent after the pull's answer if it did not reach them, so a busy room costs each member
+   * a pull per round trip rather than a notice and a pull per message.
+   */
   pushNotice(appKey: string, userIds: readonly string[], topic: string, notice: NotifyMsg, exceptSessionId?: string): void {
+    const roomId = topic === Topic.s_ntf && notice.type === NotifyType.CHATROOM ? notice.chrmId : undefined;
     const payload = encodePayload('NotifyMsg', notice);
-    for (const userId of userIds) {
-      for (const connection of this.byUser.get(userKey(appKey, userId)) ?? []) {
-        if (connection.session?.sessionId !== exceptSessionId) this.push(connection, topic, payload);
+    this.inSlices(appKey, userIds, exceptSessionId, (connection) => {
+      if (roomId === undefined) this.push(connection, topic, payload);
+      else this.notifyRoom(connection, roomId, notice.time ?? 0, this.deps.now(), payload);
+    });
+  }
+
+  /** Runs `each` for the local devices of `userIds` (but one), ROOM_PUSH_SLICE users a turn. */
+  private inSlices(appKey: string, userIds: readonly string[], exceptSessionId: string | undefined, each: (connection: GatewayConnection) => void, from = 0): void {
+    const end = Math.min(userIds.length, from + ROOM_PUSH_SLICE);
+    for (let i = from; i < end; i++) {
+      for (const connection of this.byUser.get(userKey(appKey, userIds[i]!)) ?? []) {
+        if (connection.session?.sessionId !== exceptSessionId) each(connection);
       }
+    }
+    if (end < userIds.length) setImmediate(() => this.inSlices(appKey, userIds, exceptSessionId, each, end));
+  }
+
+  private notifyRoom(connection: GatewayConnection, roomId: string, time: number, now: number, payload?: Uint8Array, repeated = false): void {
+    const waiting = connection.roomNotices.get(roomId);
+    if (waiting) {
+      waiting.held = Math.max(waiting.held, time);
+      return;
+    }
+    connection.roomNotices.set(roomId, { since: now, noticed: time, held: 0, repeated });
+    this.push(connection, Topic.s_ntf, payload ?? encodePayload('NotifyMsg', { type: NotifyType.CHATROOM, time, chrmId: roomId }));
+  }
+
+  private roomPulled(connection: GatewayConnection, roomId: string, reached: number): void {
+    const waiting = connection.roomNotices.get(roomId);
+    if (!waiting) return;
+    connection.roomNotices.delete(roomId);
+    const newest = Math.max(waiting.noticed, waiting.held);
+    if (newest > reached) this.notifyRoom(connection, roomId, newest, this.deps.now());
+  }
+
+  /**
+   * A room notice left unpulled is sent once more, as inbox ones are; one left unpulled again is
+   * dropped (the device may have left the room), and the next message notices it afresh.
+   */
+  private renotifyRooms(connection: GatewayConnection, now: number): void {
+    for (const [roomId, waiting] of connection.roomNotices) {
+      if (now - waiting.since < NOTICE_REPEAT_AFTER_MS) continue;
+      connection.roomNotices.delete(roomId);
+      if (!waiting.repeated) this.notifyRoom(connection, roomId, Math.max(waiting.noticed, waiting.held), now, undefined, true);
     }
   }
 
   /** A live message (`s_msg`, never stored) to this node's devices of these users. */
   pushLive(appKey: string, userIds: readonly string[], message: LiveMessage, exceptSessionId?: string): void {
-    for (const userId of userIds) {
-      for (const connection of this.byUser.get(userKey(appKey, userId)) ?? []) {
-        if (connection.session?.sessionId === exceptSessionId) continue;
-        this.push(connection, Topic.s_msg, encodePayload('DownStreamMessage', liveDownStream(message, connection.transport.flavor)));
-      }
-    }
+    // One encoding per flavor, not per device.
+    const encoded = new Map<string, Uint8Array>();
+    this.inSlices(appKey, userIds, exceptSessionId, (connection) => {
+      const flavor = connection.transport.flavor;
+      let payload = encoded.get(flavor);
+      if (!payload) encoded.set(flavor, (payload = encodePayload('DownStreamMessage', liveDownStream(message, flavor))));
+      this.push(connection, Topic.s_msg, payload);
+    });
   }
 
   /** A server PUBLISH (qos 0: nothing answers it) to the connection's user. */
@@ -529,7 +584,10 @@ export class Gateway {
     const now = this.deps.now();
     for (const connection of [...this.connections]) {
       if (isOverdue(connection.state, connection, now, this.options.handshakeTimeoutMs)) this.step(connection, { type: 'overdue' });
-      else this.renotifyUnpulled(connection, now);
+      else {
+        this.renotifyUnpulled(connection, now);
+        if (connection.roomNotices.size > 0) this.renotifyRooms(connection, now);
+      }
     }
   }
 }

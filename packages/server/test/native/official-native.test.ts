@@ -11,15 +11,12 @@ import { NativeClient, type ClientEvent, type EventName, type MainProcessCache, 
 import { OfficialClient } from '../support/official-sdk/official-client.js';
 import { callServerApi, type Credentials } from '../support/server-api-client.js';
 import { makeTempDir } from '../support/temp-dir.js';
+import { expectConfinedToLoopback } from '../support/official-native/loopback-confinement.js';
 import { startRestartableServer, startTestServer, type RestartableServer, type TestServer } from '../support/test-server.js';
 
 const PRIVATE = 1;
 const SENT = 1;
 const RECEIVED = 2;
-/** The one outside host the wrapper calls (RongCloud's cloud control, at init); the harness sends it to a closed loopback port. */
-const CLOUD_CONTROL_HOST = 'dualstack-cloudcontrol.rong-edge.com';
-const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[?::1\]?)$/;
-const LOOPBACK_ADDRESS = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]):\d+$/;
 /** The wrapper reconnects 40 ms after a drop, then every 5 s: a reconnect would show well within this. */
 const NO_RECONNECT_WATCH_MS = 3_000;
 /** Time for a duplicate, if the server sent one, to arrive after the awaited copy. */
@@ -68,22 +65,6 @@ function childProcesses(): number[] {
     .filter((pid) => pid !== '')
     .map(Number)
     .sort((a, b) => a - b);
-}
-
-/**
- * The SDK reached nothing off this machine: the C++ stack was handed loopback addresses only, every
- * socket opened in JavaScript went to loopback, and the only outside request was the one the harness
- * redirects (cloud control).
- */
-function expectConfinedToLoopback(client: NativeClient): void {
-  const label = client.label;
-  const outside = client.outsideRequests.map((r) => ('host' in r ? r.host : r.address));
-  expect({ label, outside: outside.filter((host) => host !== CLOUD_CONTROL_HOST) }).toEqual({ label, outside: [] });
-  for (const { address } of client.stackAddresses) expect({ label, address }).toEqual({ label, address: expect.stringMatching(LOOPBACK_ADDRESS) });
-  for (const connection of client.connections) {
-    expect({ label, sentTo: connection.sentTo }).toEqual({ label, sentTo: expect.stringMatching(LOOPBACK_ADDRESS) });
-    if (!LOOPBACK_HOST.test(connection.host)) expect({ label, connection }).toEqual({ label, connection: expect.objectContaining({ redirectedToClosedPort: true }) });
-  }
 }
 
 async function tokenFor(userId: string, creds: Credentials = dev, url = server.url): Promise<string> {
@@ -478,6 +459,32 @@ describe('official native SDK: typing', () => {
     await expect.poll(() => native.receivedMessages.map((m) => [m.messageType, m.senderUserId, m.isStatusMessage])).toEqual([['RC:TypSts', 'ty-web', true]]);
     // Never stored: the history of either side is empty.
     expect((await native.getRemoteHistory(PRIVATE, 'ty-web')).list).toEqual([]);
+  });
+});
+
+describe('official native SDK: chatrooms', () => {
+  it('joins a room with a Web SDK member and exchanges messages with it, each received once', async () => {
+    const CHATROOM = 4;
+    const [native, web] = await Promise.all([connectedNative('cr-native'), connectedWeb('cr-web')]);
+    // The wrapper's joinChatroom(roomId, count, createIfMissing): the stack sends joinChrm.
+    expect(await native.call('chatroom', { method: 'joinChatroom', args: ['cr-native-room', -1, true] })).toMatchObject({ code: 0 });
+    expect((await web.call('chatroom', { method: 'joinExistChatRoom', args: ['cr-native-room', { count: -1 }] })).code).toBe(0);
+
+    const toWeb = await native.sendText(CHATROOM, 'cr-native-room', 'native to room');
+    expect(toWeb).toMatchObject({ code: 0, messageUId: expect.stringMatching(/^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$/) });
+    await web.waitForEvent('MESSAGES', ({ messages }) => messages.some((m) => m.messageUId === toWeb.messageUId));
+    const fromWeb = await web.sendText(CHATROOM, 'cr-native-room', 'web to room');
+    expect(fromWeb.code).toBe(0);
+    await native.waitForEvent('batchMessage', () => native.receivedMessages.some((m) => m.messageUId === fromWeb.data!.messageUId));
+    await sleep(DUPLICATE_WATCH_MS);
+
+    expect(webReceived(web).filter((m) => m.conversationType === CHATROOM).map(received)).toEqual([
+      { uid: toWeb.messageUId, sentTime: toWeb.sentTime, type: CHATROOM, targetId: 'cr-native-room', sender: 'cr-native', direction: RECEIVED, text: 'native to room' },
+    ]);
+    expect(native.receivedMessages.filter((m) => m.conversationType === CHATROOM).map(received)).toEqual([
+      { uid: fromWeb.data!.messageUId, sentTime: fromWeb.data!.sentTime, type: CHATROOM, targetId: 'cr-native-room', sender: 'cr-web', direction: RECEIVED, text: 'web to room' },
+    ]);
+    expect(await native.call('chatroom', { method: 'quitChatroom', args: ['cr-native-room'] })).toMatchObject({ code: 0 });
   });
 });
 

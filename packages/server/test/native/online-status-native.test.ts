@@ -4,6 +4,7 @@
 
 import { IMClient } from '@parley/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectConfinedToLoopback } from '../support/official-native/loopback-confinement.js';
 import { NativeClient } from '../support/official-native/native-client.js';
 import { callServerApi } from '../support/server-api-client.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -11,9 +12,6 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 
 const ONLINE_STATUS = 1;
 const PC = 4;
-/** The one outside host the wrapper calls (RongCloud's cloud control, at init); the harness sends it to a closed loopback port. */
-const CLOUD_CONTROL_HOST = 'dualstack-cloudcontrol.rong-edge.com';
-const LOOPBACK_ADDRESS = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]):\d+$/;
 
 let server: TestServer;
 const natives: NativeClient[] = [];
@@ -25,11 +23,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   const started = natives.splice(0);
-  for (const client of started) {
-    const outside = client.outsideRequests.map((r) => ('host' in r ? r.host : r.address)).filter((host) => host !== CLOUD_CONTROL_HOST);
-    expect({ client: client.label, outside }).toEqual({ client: client.label, outside: [] });
-    for (const { address } of client.stackAddresses) expect(address).toMatch(LOOPBACK_ADDRESS);
-  }
+  for (const client of started) expectConfinedToLoopback(client);
   await Promise.all(started.map((c) => c.close()));
   for (const client of parleys.splice(0)) client.disconnect();
 });

@@ -12,6 +12,8 @@ export interface SavedLogin {
 }
 
 const LOGIN_KEY = 'parley-demo-login';
+/** The chatroom this tab is in: a reload joins it again, as the SDK does after a reconnect. */
+const ROOM_KEY = 'parley-demo-room';
 
 export function loadLogin(): SavedLogin | undefined {
   try {
@@ -28,4 +30,14 @@ export function saveLogin(login: SavedLogin): void {
 
 export function forgetLogin(): void {
   sessionStorage.removeItem(LOGIN_KEY);
+  sessionStorage.removeItem(ROOM_KEY);
+}
+
+export function loadRoom(): string | undefined {
+  return sessionStorage.getItem(ROOM_KEY) ?? undefined;
+}
+
+export function saveRoom(roomId: string | undefined): void {
+  if (roomId === undefined) sessionStorage.removeItem(ROOM_KEY);
+  else sessionStorage.setItem(ROOM_KEY, roomId);
 }

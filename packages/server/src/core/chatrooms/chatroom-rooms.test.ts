@@ -41,6 +41,25 @@ describe('chatroom rooms', () => {
     expect(room.messages.at(-1)?.time).toBe(100 + CHATROOM_HISTORY + 4);
   });
 
+  it('keeps as many messages as it is given, paging through them all', () => {
+    const rooms = new ChatroomRooms(200);
+    rooms.apply('app', { op: 'create', roomId: 'r', name: 'r', time: 1 });
+    for (let time = 10; time < 10 + 250; time++) rooms.apply('app', { op: 'message', roomId: 'r', message: message(time) });
+    const room = rooms.get('app', 'r')!;
+    expect(room.messages.map((m) => m.time)).toEqual(Array.from({ length: 200 }, (_, i) => 60 + i));
+    const walked: number[] = [];
+    let before = 0;
+    for (let page = 0; page < 10; page++) {
+      const { messages, hasMore } = historyPage(room, before, CHATROOM_HISTORY, true);
+      walked.push(...messages.map((m) => m.time));
+      before = messages.at(-1)?.time ?? 0;
+      if (!hasMore) break;
+    }
+    expect(walked).toEqual(Array.from({ length: 200 }, (_, i) => 259 - i));
+    expect(historyPage(room, 100, 3, false)).toMatchObject({ messages: [{ time: 101 }, { time: 102 }, { time: 103 }], hasMore: true });
+    expect(pullPage(room, 240, 0, 'other').messages.map((m) => m.time)).toEqual(Array.from({ length: 19 }, (_, i) => 241 + i));
+  });
+
   it('ignores changes to a room that does not exist', () => {
     const rooms = new ChatroomRooms();
     expect(rooms.apply('app', { op: 'join', roomId: 'nowhere', userId: 'alice', time: 1 })).toEqual({ kind: 'none' });

@@ -7,8 +7,13 @@ import { AckStatus } from '@parley/protocol';
  * the state, with no I/O and no clock of its own.
  */
 
-/** The newest messages a room keeps for joins, pulls and history. */
+/**
+ * The newest messages a room keeps for joins, pulls and history by default (`--chatroom-history`
+ * sets it), and the most one join or history page returns, as RongCloud serves them.
+ */
 export const CHATROOM_HISTORY = 50;
+/** The most `--chatroom-history` may keep per room: rooms live in every node's memory. */
+export const CHATROOM_HISTORY_MAX = 1000;
 /** Members a room holds at most; one more join is answered CHATROOM_IS_FULL. */
 export const CHATROOM_MAX_MEMBERS = 10_000;
 /** Rooms an app holds at most (created by joins or the Server API). */
@@ -73,7 +78,7 @@ export interface Room {
   createdAt: number;
   /** Member user id → when they joined. */
   members: Map<string, number>;
-  /** The newest messages, oldest first, at most CHATROOM_HISTORY. */
+  /** The newest messages, oldest first (times strictly increasing), at most the rooms' history size. */
   messages: RoomMessage[];
   lastTime: number;
   kv: Map<string, KvEntry>;
@@ -112,6 +117,10 @@ export type Applied =
 /** The rooms of every app, as this node knows them. */
 export class ChatroomRooms {
   private readonly apps = new Map<string, Map<string, Room>>();
+
+  /** @param historySize the newest messages each room keeps */
+  constructor(private readonly historySize = CHATROOM_HISTORY) {}
+
   /** App key → user id → until (ms): muted in every room of the app. */
   private readonly bans = new Map<string, Map<string, number>>();
 
@@ -170,7 +179,7 @@ export class ChatroomRooms {
         const message = { ...change.message, time };
         room.lastTime = time;
         room.messages.push(message);
-        if (room.messages.length > CHATROOM_HISTORY) room.messages.splice(0, room.messages.length - CHATROOM_HISTORY);
+        if (room.messages.length > this.historySize) room.messages.splice(0, room.messages.length - this.historySize);
         return { kind: 'message', message, members: [...room.members.keys()] };
       }
       case 'live':
@@ -240,8 +249,22 @@ export function pullPage(room: Room, syncTime: number, count: number, sessionId:
     const n = Math.min(Math.max(0, Math.trunc(count)), CHATROOM_HISTORY);
     return { messages: n === 0 ? [] : room.messages.slice(-n), syncTime: room.lastTime };
   }
-  const after = room.messages.filter((m) => m.time > syncTime).slice(0, CHATROOM_PULL_PAGE);
+  // Every member pulls after every message: a search, not a scan of the whole history.
+  const start = firstAfter(room.messages, syncTime);
+  const after = room.messages.slice(start, start + CHATROOM_PULL_PAGE);
   return { messages: after.filter((m) => m.senderSessionId !== sessionId), syncTime: after.at(-1)?.time ?? Math.max(syncTime, room.lastTime) };
+}
+
+/** The index of the first message later than `time` (messages are in strictly increasing time). */
+function firstAfter(messages: readonly RoomMessage[], time: number): number {
+  let low = 0;
+  let high = messages.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (messages[mid]!.time > time) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 /**
@@ -250,12 +273,12 @@ export function pullPage(room: Room, syncTime: number, count: number, sessionId:
  */
 export function historyPage(room: Room, time: number, count: number, older: boolean): { messages: RoomMessage[]; hasMore: boolean } {
   if (older) {
-    const before = room.messages.filter((m) => time <= 0 || m.time < time);
-    const page = before.slice(-count).reverse();
-    return { messages: page, hasMore: before.length > page.length };
+    const end = time <= 0 ? room.messages.length : firstAfter(room.messages, time - 1);
+    const page = room.messages.slice(Math.max(0, end - count), end).reverse();
+    return { messages: page, hasMore: end > page.length };
   }
-  const after = room.messages.filter((m) => m.time > time);
-  return { messages: after.slice(0, count), hasMore: after.length > count };
+  const start = firstAfter(room.messages, time);
+  return { messages: room.messages.slice(start, start + count), hasMore: room.messages.length - start > count };
 }
 
 /** `order` 1: earliest joins first; 2: latest first (QueryChatRoomInfoInput). */

@@ -83,7 +83,7 @@ const IDLE_CHECK_EVERY_MS = 5000;
  * CHATROOM_IDLE_GRACE_MS, as RongCloud drops idle members; the SDK joins again when it reconnects.
  */
 export class ChatroomService {
-  readonly rooms = new ChatroomRooms();
+  readonly rooms: ChatroomRooms;
   private readonly nodeId = randomUUID();
   private readonly uids: MessageUidSource;
   private notifier: ChatroomNotifier = () => undefined;
@@ -97,7 +97,9 @@ export class ChatroomService {
   constructor(
     private readonly bus: Bus,
     private readonly now: () => number,
+    options: { historySize?: number } = {},
   ) {
+    this.rooms = new ChatroomRooms(options.historySize);
     this.uids = new MessageUidSource(now);
     this.unsubscribe = bus.subscribe(this.onBusEvent);
     this.idleTimer = setInterval(() => void this.endIdleMemberships(), IDLE_CHECK_EVERY_MS);

@@ -15,16 +15,20 @@ function setUp() {
   const chatrooms = new ChatroomService(createLocalBus(), () => 1_700_000_000_000);
   services.push(chatrooms);
   const notices: { userIds: readonly string[]; topic: string; notice: NotifyMsg; except?: string }[] = [];
-  chatrooms.attach((_app, userIds, topic, notice, except) => notices.push({ userIds, topic, notice, ...(except ? { except } : {}) }));
+  const live: { userIds: readonly string[]; objectName: string }[] = [];
+  chatrooms.attach(
+    (_app, userIds, topic, notice, except) => notices.push({ userIds, topic, notice, ...(except ? { except } : {}) }),
+    (_app, userIds, message) => live.push({ userIds, objectName: message.objectName }),
+  );
   const { queries = {}, publishes = {} } = chatroomTopics(chatrooms);
   const as = (userId: string, roomId: string): TopicContext => fakeContext({ session: { sessionId: `s-${userId}`, appKey: 'app', userId, platform: 'web', deviceId: 'd', connectedAt: 1 }, targetId: roomId });
   const query = async (topic: string, context: TopicContext, payload: Uint8Array) => queries[topic]!(payload, context);
   const join = (context: TopicContext, create = true) => query(create ? Topic.joinChrm : Topic.joinChrmR, context, encodePayload('ChrmInput', { nothing: 1 }));
-  const send = (context: TopicContext, text: string) => {
-    const frame: ClientPublishFrame = { type: 'PUBLISH', header: { qos: 1 }, topic: Topic.chatMsg, targetId: context.targetId, messageId: 1, payload: encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: JSON.stringify({ content: text }), toUserIds: [] }) } as ClientPublishFrame;
-    return publishes[Topic.chatMsg]!(frame, context);
+  const send = (context: TopicContext, text: string, topic: string = Topic.chatMsg, classname = 'RC:TxtMsg') => {
+    const frame: ClientPublishFrame = { type: 'PUBLISH', header: { qos: 1 }, topic, targetId: context.targetId, messageId: 1, payload: encodePayload('UpStreamMessage', { sessionId: 3, classname, content: JSON.stringify({ content: text }), toUserIds: [] }) } as ClientPublishFrame;
+    return publishes[topic]!(frame, context);
   };
-  return { query, join, send, as, notices };
+  return { query, join, send, as, notices, live };
 }
 
 describe('chatroom topics', () => {
@@ -47,6 +51,20 @@ describe('chatroom topics', () => {
     expect(page.list.map((bytes) => decodePayload('DownStreamMessage', bytes))).toEqual([
       expect.objectContaining({ fromUserId: 'alice', type: 4, groupId: 'room', msgId: sent.messageUId, direction: 2, content: '{"content":"hi"}' }),
     ]);
+  });
+
+  it('sends what comes on chatMsgS live only, whatever its flags say', async () => {
+    const { query, join, send, as, notices, live } = setUp();
+    const alice = as('alice', 'room');
+    const bob = as('bob', 'room');
+    await join(alice);
+    await join(bob, false);
+    const sent = await send(alice, 'typing', Topic.chatMsgS, 'App:Typing');
+    expect(sent).toMatchObject({ status: AckStatus.SUCCESS, messageUId: '' });
+    expect(live).toEqual([{ userIds: ['alice', 'bob'], objectName: 'App:Typing' }]);
+    expect(notices).toEqual([]);
+    const history = decodePayload('HistoryMsgOuput', (await query(Topic.qryCHMsg, bob, encodePayload('HistoryMsgInput', { targetId: 'room', time: 0, count: 10, order: 0 }))).payload!);
+    expect(history.list).toEqual([]);
   });
 
   it('refuses non-members, bad room ids and undecodable payloads, changing nothing', async () => {

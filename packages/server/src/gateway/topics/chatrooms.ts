@@ -61,7 +61,11 @@ export function chatroomTopics(chatrooms: ChatroomService): TopicHandlers {
       const page = chatrooms.pull(caller(context), context.targetId, query.syncTime, query.count);
       if (!page.ok) return { status: page.status };
       const list = page.messages.map((m) => encodePayload('DownStreamMessage', roomDownStream(context.targetId, m, context.session.userId, context.flavor)));
-      return { status: AckStatus.SUCCESS, payload: encodePayload('ChrmDownStreamMessages', { list, syncTime: page.syncTime }) };
+      return {
+        status: AckStatus.SUCCESS,
+        payload: encodePayload('ChrmDownStreamMessages', { list, syncTime: page.syncTime }),
+        roomCursor: { roomId: context.targetId, syncTime: page.syncTime },
+      };
     },
     [Topic.qryCHMsg]: (request, context) => {
       const query = decodePayload('HistoryMsgInput', request);

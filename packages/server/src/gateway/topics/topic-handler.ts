@@ -24,6 +24,8 @@ export interface QueryAnswer {
   payload?: Uint8Array;
   /** Set by an inbox pull: the cursor the client has now reached. */
   inboxCursor?: number;
+  /** Set by a chatroom pull: the room and the cursor the client has now reached in it. */
+  roomCursor?: { roomId: string; syncTime: number };
 }
 
 export type QueryHandler = (request: Uint8Array, context: TopicContext) => Promise<QueryAnswer> | QueryAnswer;

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { stateFromRow, type StateRow } from '../conversation-state-rows.js';
+import { changedState, stateFromRow, type StateRow } from '../conversation-state-rows.js';
 import { visibleTo } from '../hidden-messages.js';
 import { conversationFromRow, type ConversationRow } from '../rows.js';
 import type { ConversationState, ConversationStateRepository } from '../store.js';
@@ -33,13 +33,7 @@ export function postgresConversationStates(pool: Pool): ConversationStateReposit
             const current = rows[0] ? stateFromRow(rows[0]) : undefined;
             // Throwing rolls back what the batch wrote before: all or nothing.
             if (!current && ++stored > limit) throw new StatesFull();
-            const state: ConversationState = {
-              conversationType: change.conversationType,
-              targetId: change.targetId,
-              isTop: change.isTop ?? current?.isTop ?? false,
-              notificationLevel: change.notificationLevel ?? current?.notificationLevel ?? 0,
-              version: version++,
-            };
+            const state = changedState(change, current, version++);
             await client.query(
               `INSERT INTO conversation_states (app_key, user_id, conversation_type, target_id, is_top, notification_level, version) VALUES ($1, $2, $3, $4, $5, $6, $7)
                ON CONFLICT (app_key, user_id, conversation_type, target_id) DO UPDATE SET is_top = excluded.is_top, notification_level = excluded.notification_level, version = excluded.version`,

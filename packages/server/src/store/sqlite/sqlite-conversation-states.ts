@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { visibleTo } from '../hidden-messages.js';
 import { conversationFromRow, type ConversationRow } from '../rows.js';
 import type { ConversationState, ConversationStateRepository } from '../store.js';
-import { stateFromRow, type StateRow } from '../conversation-state-rows.js';
+import { changedState, stateFromRow, type StateRow } from '../conversation-state-rows.js';
 
 /**
  * Conversation states on the main thread's connection: rare writes a user makes by hand. Taking a
@@ -41,13 +41,7 @@ export function sqliteConversationStates(db: Database.Database): ConversationSta
       // Throwing rolls back what the batch wrote before: all or nothing.
       if (!row && ++stored > limit) throw new StatesFull();
       const current = row ? stateFromRow(row) : undefined;
-      const state: ConversationState = {
-        conversationType: change.conversationType,
-        targetId: change.targetId,
-        isTop: change.isTop ?? current?.isTop ?? false,
-        notificationLevel: change.notificationLevel ?? current?.notificationLevel ?? 0,
-        version: version++,
-      };
+      const state = changedState(change, current, version++);
       upsert.run(appKey, userId, state.conversationType, state.targetId, state.isTop ? 1 : 0, state.notificationLevel, state.version);
       states.push(state);
     }

@@ -339,6 +339,17 @@ const commands = {
   },
 
   /**
+   * A chatroom call of the wrapper (`joinChatroom(roomId, count, createIfMissing)`, `quitChatroom`,
+   * `getChatroomInfo`, `getChatroomHistoryMessages`), with its arguments as the main process takes them.
+   * @param {{ method: string, args: unknown[] }} args
+   */
+  async chatroom({ method, args }) {
+    if (!/^(joinChatroom|quitChatroom|getChatroomInfo|getChatroomHistoryMessages)$/.test(method)) throw new Error(`not a chatroom call: ${method}`);
+    const result = await renderer.callMain(method, ...args);
+    return { ...resultCode(result), data: result.data };
+  },
+
+  /**
    * An online status subscription call of the wrapper (`subscribeUser`, `unSubscribeUser`,
    * `getSubscribeUsersOnlineStatus`), with its arguments as the main process takes them.
    * @param {{ method: string, args: unknown[] }} args

@@ -105,6 +105,16 @@ const commands = {
     return sdkResult(await RongIMLib.sendMessage({ conversationType, targetId }, new RongIMLib.TextMessage(body), options));
   },
 
+  /**
+   * A message of an app-registered type (registerMessageType), e.g. a status message: neither
+   * persisted nor counted, `isStatusMessage` set. Registering the same type again is harmless.
+   * @param {{ conversationType: number, targetId: string, messageType: string, content: Record<string, unknown>, isPersited: boolean, isCounted: boolean, isStatusMessage: boolean }} args
+   */
+  async sendRegisteredMessage({ conversationType, targetId, messageType, content, isPersited, isCounted, isStatusMessage }) {
+    const Message = RongIMLib.registerMessageType(messageType, isPersited, isCounted, [], isStatusMessage);
+    return sdkResult(await RongIMLib.sendMessage({ conversationType, targetId }, new Message(content)));
+  },
+
   /** @param {{ conversationType: number, targetId: string, typingContentType: string }} args */
   async sendTypingStatusMessage({ conversationType, targetId, typingContentType }) {
     return sdkResult(await RongIMLib.sendTypingStatusMessage({ conversationType, targetId }, typingContentType));

@@ -10,6 +10,10 @@ export interface OfficialSdkSuite {
   readonly dev: Credentials;
   /** An official Web SDK client connected to the server as `userId` of the development app, closed when the test ends. */
   login(userId: string): Promise<OfficialClient>;
+  /** A token of the development app for `userId`, from the Server API. */
+  tokenFor(userId: string): Promise<string>;
+  /** Creates a group of the development app with these members through the Server API. */
+  createGroup(groupId: string, userIds: string[]): Promise<void>;
 }
 
 /**
@@ -36,8 +40,14 @@ export function officialSdkSuite(): OfficialSdkSuite {
     get dev() {
       return suite.server.devApp;
     },
+    async tokenFor(userId) {
+      return String((await callServerApi(suite.server.url, 'user/getToken', { userId }, suite.dev)).body.token);
+    },
+    async createGroup(groupId, userIds) {
+      expect((await callServerApi(suite.server.url, 'group/create', { userId: userIds, groupId, groupName: groupId }, suite.dev)).body.code).toBe(200);
+    },
     async login(userId) {
-      const token = String((await callServerApi(suite.server.url, 'user/getToken', { userId }, suite.dev)).body.token);
+      const token = await suite.tokenFor(userId);
       const client = await OfficialClient.start({ appKey: suite.dev.appKey, navigators: [suite.server.url], label: userId });
       clients.push(client);
       expect(await client.connect(token)).toEqual({ code: 0, userId });
