@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionErrorCode as Code, ConnectionStatus, IMClient } from '@parley/client';
+import { FaultProxy } from '../../server/test/support/fault-proxy.js';
 import { freePort } from '../../server/test/support/free-port.js';
 import { makeTempDir } from '../../server/test/support/temp-dir.js';
 import { PARLEY_BIN, spawnServer, startTestServer, type ServerProcess } from '../../server/test/support/test-server.js';
@@ -79,32 +80,33 @@ describe('@parley/client time limits', () => {
 
 describe('@parley/client reconnect-kick', () => {
   it('with reconnectKickEnable, a reconnecting device finds its class taken and stops with 31023', async () => {
-    const port = await freePort();
-    const dir = makeTempDir();
-    cleanups.push(dir.remove);
-    const server = await startTestServer({ port, dataDir: dir.path, publicUrl: `http://127.0.0.1:${port}` });
-    let serverUp = true;
-    cleanups.push(async () => {
-      if (serverUp) await server.stop();
-    });
-    const token = String((await callServerApi(server.url, 'user/getToken', { userId: 'rk-user' }, server.devApp)).body.token);
-    const phone1 = newClient(server.devApp.appKey, { platform: 'mobile', reconnectKickEnable: true, deviceId: 'phone-1' });
+    // phone-1 reaches the server through a proxy that can cut it off, so that phone-2 logs in while
+    // phone-1 is away, whatever phone-1's retry timer does. Navigation names the proxy to phone-1
+    // (the server answers with the Host it was asked on, which the allow-list admits).
+    const proxy = await FaultProxy.start(0);
+    cleanups.push(() => proxy.close());
+    const server = await startTestServer({ allowedHosts: [`127.0.0.1:${proxy.port}`] });
+    cleanups.push(() => server.stop());
+    proxy.targetPort = Number(new URL(server.url).port);
+    const tokenVia = async (url: string) => String((await callServerApi(url, 'user/getToken', { userId: 'rk-user' }, server.devApp)).body.token);
+    const phone1 = newClient(server.devApp.appKey, { platform: 'mobile', reconnectKickEnable: true, deviceId: 'phone-1', navigators: [proxy.url] });
     const codes: (number | undefined)[] = [];
     phone1.addConnectionStatusListener((_s, code) => codes.push(code));
-    await phone1.connectAsync(token);
+    await phone1.connectAsync(await tokenVia(proxy.url));
 
-    // phone-1 loses its connection (the server restarts); meanwhile phone-2 logs in.
-    serverUp = false;
-    await server.stop();
-    const restarted = await startTestServer({ port, dataDir: dir.path, publicUrl: `http://127.0.0.1:${port}` });
-    cleanups.push(() => restarted.stop());
-    const phone2 = newClient(restarted.devApp.appKey, { platform: 'mobile', deviceId: 'phone-2' });
-    await phone2.connectAsync(token);
+    // phone-1 loses its connection and cannot come back; meanwhile phone-2 logs in on the same class.
+    proxy.refuse(true);
+    proxy.resetAll();
+    await expect.poll(() => phone1.getCurrentConnectionStatus()).not.toBe(ConnectionStatus.CONNECTED);
+    const phone2 = newClient(server.devApp.appKey, { platform: 'mobile', deviceId: 'phone-2', navigators: [server.url] });
+    await phone2.connectAsync(await tokenVia(server.url));
+    proxy.refuse(false);
 
-    await expect.poll(() => phone1.getCurrentConnectionStatus(), { timeout: 10_000 }).toBe(ConnectionStatus.KICKED_OFFLINE_BY_OTHER_CLIENT);
+    await expect.poll(() => phone1.getCurrentConnectionStatus(), { timeout: 40_000 }).toBe(ConnectionStatus.KICKED_OFFLINE_BY_OTHER_CLIENT);
     expect(codes).toContain(Code.RC_CONN_OTHER_DEVICE_LOGIN);
+    expect(codes).not.toContain(Code.RC_DISCONN_KICK);
     expect(phone2.getCurrentConnectionStatus()).toBe(ConnectionStatus.CONNECTED);
-  });
+  }, 60_000);
 });
 
 describe('@parley/client proxy', () => {

@@ -98,16 +98,24 @@ export class ConversationStates {
    * On a new device, whose first sync pulled the whole inbox: drops the conversations the user
    * removed (they are out of the server's list, their messages are not). Only when the server's list
    * came whole in one page; otherwise nothing is dropped, as a conversation left out of a partial
-   * list may still be the user's.
+   * list may still be the user's. The list speaks only for what the server held when it read it: a
+   * conversation whose latest message had not reached the server before the question (still being
+   * sent), or came after it (a send the app made meanwhile, a sync), is kept, as the server lists it
+   * once that message is stored.
    */
   async trimToServerList(session: RmtpSession): Promise<void> {
+    const asked = new Map((await this.store.getConversations()).map((c) => [`${c.conversationType}\n${c.targetId}`, c.latestMessage]));
     const answer = await session.query(Topic.qryRelationR, this.userId, encodePayload('RelationQryInput', { count: LIST_PAGE_SIZE, startTime: 0 }));
     if (answer.status !== AckStatus.SUCCESS) return;
     const list = decodePayload('RelationsOutput', answer.payload);
     if (list.isFinished !== true) return;
     const listed = new Set(list.info.map((i) => `${i.type}\n${i.userId}`));
     for (const c of await this.store.getConversations()) {
-      if (!listed.has(`${c.conversationType}\n${c.targetId}`)) await this.store.removeConversation(c.conversationType, c.targetId);
+      const key = `${c.conversationType}\n${c.targetId}`;
+      const before = asked.get(key);
+      // Only a message with its UID was on the server when the question left.
+      const answered = before !== undefined && before.messageUId !== '' && before.messageUId === c.latestMessage.messageUId;
+      if (answered && !listed.has(key)) await this.store.removeConversation(c.conversationType, c.targetId);
     }
   }
 

@@ -81,7 +81,7 @@ describe('IndexedDbLocalStoreFactory', () => {
 
   it('steps aside when another tab upgrades the database, instead of blocking it', async () => {
     const store = track(await factory.openUser(APP, 'alice'));
-    const newer = await openRaw(indexedDB, 'parley:app1key:alice', 2);
+    const newer = await openRaw(indexedDB, 'parley:app1key:alice', 99);
     newer.close();
     await expect(store.getSyncCursor()).rejects.toBeInstanceOf(LocalStoreClosedError);
   });
