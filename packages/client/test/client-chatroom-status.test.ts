@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMClient, type Message } from '@parley/client';
-import { callServerApi } from '../../server/test/support/server-api-client.js';
-import { makeTempDir } from '../../server/test/support/temp-dir.js';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
+import { connectedDevice } from './support/connected-device.js';
 
 /** Chatroom status messages through @parley/client: live to the members online, never kept. */
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -18,17 +16,7 @@ afterAll(async () => {
 const settle = (ms = 500) => new Promise((r) => setTimeout(r, ms));
 const typing = { objectName: 'App:Typing', content: { typing: true } };
 
-async function device(userId: string): Promise<{ c: IMClient; received: Message[] }> {
-  const dir = makeTempDir('parley-client-chatroom-status-');
-  cleanups.push(dir.remove);
-  const c = new IMClient();
-  c.init(s.devApp.appKey, { dataDir: dir.path });
-  const received: Message[] = [];
-  c.addMessageListener((messages) => received.push(...messages));
-  cleanups.push(() => c.disconnect());
-  await c.connectAsync(String((await callServerApi(s.url, 'user/getToken', { userId }, s.devApp)).body.token));
-  return { c, received };
-}
+const device = (userId: string) => connectedDevice(s, userId, cleanups);
 
 describe('@parley/client chatroom status messages', () => {
   it('reach the other members online at once, not the sender nor other rooms, and never history', async () => {

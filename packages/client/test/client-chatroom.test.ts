@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { IMClient, type Message } from '@parley/client';
-import { callServerApi } from '../../server/test/support/server-api-client.js';
-import { makeTempDir } from '../../server/test/support/temp-dir.js';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
+import { connectedDevice } from './support/connected-device.js';
 
 /** Chatrooms through @parley/client: join with recent messages, live messages, quit, history, info, key-values. */
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -26,17 +25,7 @@ async function server(): Promise<TestServer> {
   return started;
 }
 
-async function device(s: TestServer, userId: string): Promise<Device> {
-  const dir = makeTempDir('parley-client-chatroom-');
-  cleanups.push(dir.remove);
-  const c = new IMClient();
-  c.init(s.devApp.appKey, { dataDir: dir.path });
-  const d: Device = { c, received: [] };
-  c.addMessageListener((messages) => d.received.push(...messages));
-  cleanups.push(() => c.disconnect());
-  await c.connectAsync(String((await callServerApi(s.url, 'user/getToken', { userId }, s.devApp)).body.token));
-  return d;
-}
+const device = (s: TestServer, userId: string): Promise<Device> => connectedDevice(s, userId, cleanups);
 
 describe('@parley/client chatrooms', () => {
   it('joins with the recent messages asked for, delivers live messages, stops at quit, and keeps them out of the conversation list', async () => {

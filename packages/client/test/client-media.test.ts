@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IMClient, IMError, type Message } from '@parley/client';
-import { callServerApi } from '../../server/test/support/server-api-client.js';
-import { makeTempDir } from '../../server/test/support/temp-dir.js';
+import { IMError } from '@parley/client';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
+import { connectedDevice } from './support/connected-device.js';
 
 /** Image and file messages through @parley/client: upload with progress, then the peer downloads the same bytes. */
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -20,17 +19,7 @@ async function server(overrides: Parameters<typeof startTestServer>[0] = {}): Pr
   return started;
 }
 
-async function device(s: TestServer, userId: string): Promise<{ c: IMClient; received: Message[] }> {
-  const dir = makeTempDir('parley-client-media-');
-  cleanups.push(dir.remove);
-  const c = new IMClient();
-  c.init(s.devApp.appKey, { dataDir: dir.path });
-  const received: Message[] = [];
-  c.addMessageListener((messages) => received.push(...messages));
-  cleanups.push(() => c.disconnect());
-  await c.connectAsync(String((await callServerApi(s.url, 'user/getToken', { userId }, s.devApp)).body.token));
-  return { c, received };
-}
+const device = (s: TestServer, userId: string) => connectedDevice(s, userId, cleanups);
 
 const downloaded = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
 

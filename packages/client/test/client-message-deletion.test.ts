@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { IMClient, type Message } from '@parley/client';
+import { type Message } from '@parley/client';
 import { callServerApi } from '../../server/test/support/server-api-client.js';
-import { makeTempDir } from '../../server/test/support/temp-dir.js';
 import { startTestServer, type TestServer } from '../../server/test/support/test-server.js';
+import { connectedDevice } from './support/connected-device.js';
 
 /**
  * deleteMessages and clearHistoryMessages through @parley/client: gone from this device's database
@@ -23,17 +23,7 @@ const GROUP = 3;
 const text = (content: string) => ({ objectName: 'RC:TxtMsg', content: { content } });
 const texts = (messages: Message[]) => messages.map((m) => (m.content as { content: string }).content);
 
-/** A device of the user with a database of its own, connected and synced. */
-async function device(userId: string): Promise<{ c: IMClient; received: Message[] }> {
-  const dir = makeTempDir('parley-client-deletion-');
-  const c = new IMClient();
-  c.init(server.devApp.appKey, { dataDir: dir.path });
-  const received: Message[] = [];
-  c.addMessageListener((messages) => received.push(...messages));
-  cleanups.push(dir.remove, () => c.disconnect());
-  await c.connectAsync(String((await callServerApi(server.url, 'user/getToken', { userId }, server.devApp)).body.token));
-  return { c, received };
-}
+const device = (userId: string) => connectedDevice(server, userId, cleanups);
 
 describe('@parley/client: deleting messages and clearing history', () => {
   it('deletes messages here and for every later device of the user; the peer keeps them', async () => {

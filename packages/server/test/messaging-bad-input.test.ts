@@ -49,7 +49,7 @@ describe('sending: bad input', () => {
     ['a recipient id with bad characters', 'ppMsgP', 'bad bob', text('hi'), 26010],
     ['a message to oneself', 'ppMsgP', 'bad-alice', text('hi'), 26010],
     ['a group that does not exist', 'pgMsgP', 'no-such-group', text('hi'), 22406],
-    ['an unsupported topic', 'chatMsg', 'room', text('hi'), 20606],
+    ['an unsupported topic (ultra groups)', 'ugMsg', 'ultra', text('hi'), 20606],
     ['a directed group message to a non-member', 'pgMsgP', 'bad-team', text('hi', { toUserIds: ['bad-bob'] }), 26010],
     ['a directed group message to more than 300 members', 'pgMsgP', 'bad-crowd', text('hi', { toUserIds: crowd }), 26010],
     ['a read time of a conversation the user does not have', 'updRTime', '', encodePayload('SessionMsgReadInput', { type: 1, msgTime: 1, channelId: 'bad-bob' }), 26010],

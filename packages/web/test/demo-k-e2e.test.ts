@@ -1,86 +1,29 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../server/test/support/free-port.js';
-import { makeTempDir } from '../../server/test/support/temp-dir.js';
-import { spawnServer, type ServerProcess } from '../../server/test/support/test-server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumE2e, connected, message, screenshots, send, STEP_MS } from './support/chromium-e2e.js';
 
 /**
  * The demo's public chatroom and pinned conversations in real Chromium, against `parley serve` as a
  * real process: two users meet in the room, and a pin set on one page is kept by the server across a
  * reload and on a fresh browser (another device). Screenshots under test-artifacts/e2e-demo-k/<time>/.
  */
-const WEB_BUILD = fileURLToPath(new URL('../dist/index.html', import.meta.url));
-const ARTIFACTS = fileURLToPath(new URL(`../../../test-artifacts/e2e-demo-k/${new Date().toISOString().replace(/[:.]/g, '-')}/`, import.meta.url));
-/** Longest wait for something a page should show; generous because other suites share the machine. */
-const STEP_MS = 15_000;
+
 /** The demo asks for the member count every 5 s: a change shows within two rounds. */
 const MEMBERS_MS = 12_000;
 const ROOM = '[data-conversation="4:plaza"]';
 
-const dataDir = makeTempDir('parley-demo-k-e2e-');
-let port: number;
-let server: ServerProcess;
-let browser: Browser;
-let shots = 0;
-const pageErrors: string[] = [];
+const e2e = chromiumE2e('parley-demo-k-e2e-');
+const shot = screenshots('e2e-demo-k');
 const pages: Record<'alice' | 'bob', Page | undefined> = { alice: undefined, bob: undefined };
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${String(++shots).padStart(2, '0')}-${name}.png`), fullPage: true });
-}
-
-const status = (page: Page) => page.getByTestId('status');
-const connected = (page: Page) => expect.poll(() => status(page).getAttribute('data-status'), { timeout: STEP_MS }).toBe('CONNECTED');
-
-/** Logs in on a fresh browser context: its own storage, so its own IndexedDB (a device of its own). */
-async function logIn(name: string, userId: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
-  await page.goto(`http://127.0.0.1:${port}/`);
-  await page.locator('#user-id').fill(userId);
-  await page.getByRole('button', { name: '登录 Log in' }).click();
-  await connected(page);
-  return page;
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByLabel('Message').fill(text);
-  await page.getByLabel('Message').press('Enter');
-  await page.locator('.message.mine.sent', { hasText: text }).waitFor();
-}
-
-const message = (page: Page, text: string) => page.locator('.message', { hasText: text });
 const members = (page: Page) => page.getByTestId('room-members').textContent();
 /** The conversations in the order the list shows them. */
 const order = (page: Page) => page.locator('.conversation-list li .conversation').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-conversation')));
 
-beforeAll(async () => {
-  if (!existsSync(WEB_BUILD)) throw new Error(`${WEB_BUILD} is missing: build the web pages first with \`npm run build\``);
-  mkdirSync(ARTIFACTS, { recursive: true });
-  port = await freePort();
-  server = await spawnServer(['--port', String(port), '--data-dir', dataDir.path]);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  dataDir.remove();
-});
-
 describe('demo chatroom and pins in Chromium', () => {
   it('alice and bob meet in the public chatroom: recent messages on joining, live messages both ways, the member count', async () => {
-    const alice = (pages.alice = await logIn('alice', 'alice'));
-    const bob = (pages.bob = await logIn('bob', 'bob'));
+    const alice = (pages.alice = await e2e.logIn('alice', 'alice'));
+    const bob = (pages.bob = await e2e.logIn('bob', 'bob'));
 
     await alice.locator(ROOM).click();
     await expect.poll(() => members(alice), { timeout: STEP_MS }).toContain('1 人在线');
@@ -136,7 +79,7 @@ describe('demo chatroom and pins in Chromium', () => {
     await alice.getByRole('button', { name: '取消置顶 Unpin bob', exact: true }).waitFor();
 
     // Another browser with nothing stored (it takes over alice's session): the pin comes from the server.
-    const other = await logIn('alice-other-device', 'alice');
+    const other = await e2e.logIn('alice-other-device', 'alice');
     await other.getByRole('button', { name: '取消置顶 Unpin bob', exact: true }).waitFor();
     await message(other, 'to the group').waitFor();
     expect(await order(other)).toEqual(['1:bob', '3:lobby']);
@@ -151,6 +94,6 @@ describe('demo chatroom and pins in Chromium', () => {
   }, 90_000);
 
   it('no page threw', () => {
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 });

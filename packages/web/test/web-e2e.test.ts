@@ -1,87 +1,32 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../server/test/support/free-port.js';
-import { makeTempDir } from '../../server/test/support/temp-dir.js';
-import { spawnServer, type ServerProcess } from '../../server/test/support/test-server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumE2e, message, screenshots, send, status, STEP_MS } from './support/chromium-e2e.js';
 
 /**
  * The demo chat and the console as a user sees them: `parley serve` as a real process (so it can be
  * restarted on the same port and data), its built pages, and Debian's Chromium driven by
  * playwright-core. Each step leaves a screenshot under test-artifacts/e2e/<time>/.
  */
-const WEB_BUILD = fileURLToPath(new URL('../dist/index.html', import.meta.url));
-const ARTIFACTS = fileURLToPath(new URL(`../../../test-artifacts/e2e/${new Date().toISOString().replace(/[:.]/g, '-')}/`, import.meta.url));
 const ADMIN_TOKEN = randomBytes(24).toString('base64url');
-/** Longest wait for something a page should show; generous because other suites share the machine. */
-const STEP_MS = 15_000;
 
-const dataDir = makeTempDir('parley-web-e2e-');
-let port: number;
-let server: ServerProcess;
-let browser: Browser;
-let shots = 0;
-const pageErrors: string[] = [];
+const e2e = chromiumE2e('parley-web-e2e-', [`--admin-token=${ADMIN_TOKEN}`]);
+const shot = screenshots('e2e');
 const pages: Record<'alice' | 'bob' | 'alice2' | 'console', Page | undefined> = { alice: undefined, bob: undefined, alice2: undefined, console: undefined };
 
-const url = (path = '/') => `http://127.0.0.1:${port}${path}`;
-const startServer = () => spawnServer(['--port', String(port), '--data-dir', dataDir.path, `--admin-token=${ADMIN_TOKEN}`]);
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${String(++shots).padStart(2, '0')}-${name}.png`), fullPage: true });
-}
-
 async function openPage(name: keyof typeof pages, path: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
-  await page.goto(url(path));
+  const page = await e2e.openPage(name, path);
   pages[name] = page;
   return page;
 }
 
-const status = (page: Page) => page.getByTestId('status');
-
 async function logIn(name: 'alice' | 'bob' | 'alice2', userId: string): Promise<Page> {
-  const page = await openPage(name, '/');
-  await page.locator('#user-id').fill(userId);
-  await page.getByRole('button', { name: '登录 Log in' }).click();
-  await expect.poll(() => status(page).getAttribute('data-status'), { timeout: STEP_MS }).toBe('CONNECTED');
+  const page = await e2e.logIn(name, userId);
+  pages[name] = page;
   return page;
 }
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByLabel('Message').fill(text);
-  await page.getByLabel('Message').press('Enter');
-  await page.locator('.message.mine.sent', { hasText: text }).waitFor();
-}
-
-const message = (page: Page, text: string) => page.locator('.message', { hasText: text });
-
-beforeAll(async () => {
-  if (!existsSync(WEB_BUILD)) {
-    throw new Error(`${WEB_BUILD} is missing: build the web pages first with \`npm run build\` (npm test builds before it runs)`);
-  }
-  mkdirSync(ARTIFACTS, { recursive: true });
-  console.log(`web e2e screenshots: ${ARTIFACTS}`);
-  port = await freePort();
-  server = await startServer();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  dataDir.remove();
-});
 
 describe('web demo and console in Chromium', () => {
   it('alice and bob log in and exchange private and group messages both ways', async () => {
@@ -108,7 +53,7 @@ describe('web demo and console in Chromium', () => {
     // The console's msgs/s comes from this counter: one per acked send. Reading is a send too (an
     // RC:SRSMsg moves the reader's position on the server): bob opening each conversation with an
     // unread message, alice reading the answers that arrived in the conversation she had open.
-    const metrics = () => fetch(url('/metrics')).then((r) => r.text());
+    const metrics = () => fetch(e2e.url('/metrics')).then((r) => r.text());
     await expect.poll(metrics).toContain('parley_messages_total{type="private"} 4');
     await expect.poll(metrics).toContain('parley_messages_total{type="group"} 4');
   });
@@ -156,8 +101,7 @@ describe('web demo and console in Chromium', () => {
     for (const page of [alice, bob]) await page.evaluate(() => Object.assign(globalThis, { e2eMarker: 'same document' }));
     await alice.locator('[data-conversation="1:bob"]').click();
 
-    server.child.kill('SIGTERM');
-    await server.exited;
+    await e2e.stopServer();
     for (const page of [alice, bob]) {
       await expect.poll(() => status(page).getAttribute('data-status'), { timeout: STEP_MS }).toMatch(/^(SUSPEND|CONNECTING)$/);
     }
@@ -166,7 +110,7 @@ describe('web demo and console in Chromium', () => {
     await shot(alice, 'alice-reconnecting');
     await shot(bob, 'bob-reconnecting');
 
-    server = await startServer();
+    await e2e.startServer();
     for (const page of [alice, bob]) {
       await expect.poll(() => status(page).getAttribute('data-status'), { timeout: STEP_MS }).toBe('CONNECTED');
       expect(await page.evaluate(() => (globalThis as { e2eMarker?: string }).e2eMarker)).toBe('same document');
@@ -198,7 +142,7 @@ describe('web demo and console in Chromium', () => {
 
   it('the console creates an app and blocks bob, whose page then shows the blocked prompt', async () => {
     const bob = pages.bob as Page;
-    const devAppKey = (JSON.parse(readFileSync(join(dataDir.path, 'dev-app.json'), 'utf8')) as { appKey: string }).appKey;
+    const devAppKey = (JSON.parse(readFileSync(join(e2e.dataDir.path, 'dev-app.json'), 'utf8')) as { appKey: string }).appKey;
     const admin = await openPage('console', '/console');
     await admin.locator('#admin-token').fill(ADMIN_TOKEN);
     await admin.getByRole('button', { name: '进入 Enter' }).click();
@@ -233,6 +177,6 @@ describe('web demo and console in Chromium', () => {
   });
 
   it('no page threw', () => {
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 });

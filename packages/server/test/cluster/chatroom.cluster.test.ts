@@ -1,7 +1,6 @@
-import { decodePayload, encodePayload, NotifyType, Topic, type ServerFrame } from '@parley/protocol';
+import { decodePayload, encodePayload, NotifyType, Topic } from '@parley/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../support/raw-client.js';
-import { callServerApi } from '../support/server-api-client.js';
 import { TestCluster } from './cluster-support.js';
 
 /**
@@ -9,32 +8,18 @@ import { TestCluster } from './cluster-support.js';
  * rooms, changed by events on the Redis bus, and notifies its own members.
  */
 let cluster: TestCluster;
-const raws: RawClient[] = [];
 
 beforeAll(async () => {
   cluster = await TestCluster.start(2);
 }, 60_000);
-afterEach(() => {
-  for (const client of raws.splice(0)) client.close();
-});
+afterEach(() => cluster.closeRawDevices());
 afterAll(async () => {
   await cluster?.stop();
 });
 
-async function deviceOn(node: number, userId: string): Promise<RawClient> {
-  const token = String((await callServerApi(cluster.nodes[0]!.url, 'user/getToken', { userId }, cluster.credentials)).body.token);
-  const client = await RawClient.open(cluster.nodes[node]!.url);
-  raws.push(client);
-  expect(await client.connect(cluster.credentials.appKey, token, { platform: 'desktop' })).toMatchObject({ type: 'CONNACK', status: 0 });
-  return client;
-}
+const deviceOn = (node: number, userId: string) => cluster.rawDevice(node, userId);
 
-let nextId = 1;
-async function query(client: RawClient, topic: string, roomId: string, payload: Uint8Array): Promise<Extract<ServerFrame, { type: 'QUERYACK' }>> {
-  const messageId = nextId++;
-  client.send({ type: 'QUERY', topic, targetId: roomId, messageId, payload });
-  return (await client.nextFrame((f) => f.type === 'QUERYACK' && f.messageId === messageId)) as Extract<ServerFrame, { type: 'QUERYACK' }>;
-}
+const query = (client: RawClient, topic: string, roomId: string, payload: Uint8Array) => client.query(topic, roomId, payload);
 
 const notice = (client: RawClient, topic: string, type: number) =>
   client.nextFrame((f) => f.type === 'PUBLISH' && f.topic === topic && decodePayload('NotifyMsg', f.payload).type === type && decodePayload('NotifyMsg', f.payload).chrmId === 'cl-room');
@@ -52,7 +37,7 @@ describe('chatrooms across nodes', () => {
     await expect.poll(async () => decodePayload('QueryChatRoomInfoOutput', (await query(alice, Topic.queryChrmI, 'cl-room', infoQuery)).payload).userTotalNums).toBe(2);
 
     const arrived = notice(bob, Topic.s_ntf, NotifyType.CHATROOM);
-    const messageId = nextId++;
+    const messageId = 1000;
     alice.send({ type: 'PUBLISH', header: { qos: 1 }, topic: Topic.chatMsg, targetId: 'cl-room', messageId, payload: encodePayload('UpStreamMessage', { sessionId: 3, classname: 'RC:TxtMsg', content: '{"content":"across"}', toUserIds: [] }) });
     expect(await alice.nextFrame((f) => f.type === 'PUBACK' && f.messageId === messageId)).toMatchObject({ status: 0 });
     await arrived;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { withDefaultUser } from '../../src/store/postgres/postgres-store.js';
 import { freePort } from '../support/free-port.js';
-import type { Credentials } from '../support/server-api-client.js';
+import { RawClient } from '../support/raw-client.js';
+import { callServerApi, type Credentials } from '../support/server-api-client.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { spawnServer, type ServerProcess } from '../support/test-server.js';
 
@@ -31,6 +32,7 @@ export class TestCluster {
   /** How many nodes created a development app at start (each writes its `dev-app.json`). */
   devAppsCreated = 0;
   private readonly dirs: { path: string; remove(): void }[] = [];
+  private readonly raws: RawClient[] = [];
 
   private constructor(
     readonly databaseUrl: string,
@@ -83,6 +85,20 @@ export class TestCluster {
   }
 
   /** Rows of a query in this cluster's schema. */
+  /** A raw desktop device of `userId` connected to node `node`, closed by closeRawDevices (or stop). */
+  async rawDevice(node: number, userId: string): Promise<RawClient> {
+    const token = String((await callServerApi(this.nodes[0]!.url, 'user/getToken', { userId }, this.credentials)).body.token);
+    const client = await RawClient.open(this.nodes[node]!.url);
+    this.raws.push(client);
+    const connack = await client.connect(this.credentials.appKey, token, { platform: 'desktop' });
+    if (connack.type !== 'CONNACK' || connack.status !== 0) throw new Error(`${userId} on node ${node}: connect answered ${JSON.stringify(connack)}`);
+    return client;
+  }
+
+  closeRawDevices(): void {
+    for (const client of this.raws.splice(0)) client.close();
+  }
+
   async query(sql: string): Promise<Record<string, unknown>[]> {
     const client = new pg.Client({ connectionString: withDefaultUser(this.databaseUrl) });
     await client.connect();
@@ -94,6 +110,7 @@ export class TestCluster {
   }
 
   async stop(): Promise<void> {
+    this.closeRawDevices();
     for (const node of this.nodes) if (node.process) await this.kill(node.index, 'SIGTERM');
     for (const dir of this.dirs) dir.remove();
     await adminQuery(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);

@@ -1,7 +1,6 @@
-import { decodePayload, encodePayload, OnlinePlatform, Topic, type ServerFrame } from '@parley/protocol';
+import { decodePayload, encodePayload, OnlinePlatform, Topic } from '@parley/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../support/raw-client.js';
-import { callServerApi } from '../support/server-api-client.js';
 import { TestCluster } from './cluster-support.js';
 
 /**
@@ -10,32 +9,18 @@ import { TestCluster } from './cluster-support.js';
  * bus event and reaches the subscriber as `s_stat`.
  */
 let cluster: TestCluster;
-const raws: RawClient[] = [];
 
 beforeAll(async () => {
   cluster = await TestCluster.start(2);
 }, 60_000);
-afterEach(() => {
-  for (const client of raws.splice(0)) client.close();
-});
+afterEach(() => cluster.closeRawDevices());
 afterAll(async () => {
   await cluster?.stop();
 });
 
-async function deviceOn(node: number, userId: string): Promise<RawClient> {
-  const token = String((await callServerApi(cluster.nodes[0]!.url, 'user/getToken', { userId }, cluster.credentials)).body.token);
-  const client = await RawClient.open(cluster.nodes[node]!.url);
-  raws.push(client);
-  expect(await client.connect(cluster.credentials.appKey, token, { platform: 'desktop' })).toMatchObject({ type: 'CONNACK', status: 0 });
-  return client;
-}
+const deviceOn = (node: number, userId: string) => cluster.rawDevice(node, userId);
 
-let nextId = 1;
-async function query(client: RawClient, topic: string, payload: Uint8Array): Promise<Extract<ServerFrame, { type: 'QUERYACK' }>> {
-  const messageId = nextId++;
-  client.send({ type: 'QUERY', topic, targetId: '', messageId, payload });
-  return (await client.nextFrame((f) => f.type === 'QUERYACK' && f.messageId === messageId)) as Extract<ServerFrame, { type: 'QUERYACK' }>;
-}
+const query = (client: RawClient, topic: string, payload: Uint8Array) => client.query(topic, '', payload);
 
 const statusPush = (client: RawClient, userId: string, online: boolean) =>
   client.nextFrame((f) => {

@@ -29,7 +29,11 @@ describe('the data directory', () => {
     expect(modeOf(dataDir)).toBe(0o700);
     const files = readdirSync(dataDir);
     expect(files).toEqual(expect.arrayContaining(['parley.sqlite', 'parley.sqlite-wal', 'parley.sqlite-shm', 'dev-app.json', 'admin-token']));
-    for (const file of files) expect({ file, mode: modeOf(join(dataDir, file)).toString(8) }).toEqual({ file, mode: '600' });
+    // Folders (the media store's) are owner-only too: 700 for a folder, 600 for a file, all the way down.
+    for (const file of readdirSync(dataDir, { recursive: true, encoding: 'utf8' })) {
+      const path = join(dataDir, file);
+      expect({ file, mode: modeOf(path).toString(8) }).toEqual({ file, mode: statSync(path).isDirectory() ? '700' : '600' });
+    }
     expect(server.warnings).toEqual([]);
   });
 

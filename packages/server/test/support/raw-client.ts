@@ -10,6 +10,7 @@ export class RawClient {
   readonly frames: ServerFrame[] = [];
   closeCode: number | undefined;
   readonly closed: Promise<number>;
+  private nextQueryId = 1;
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data: Buffer) => this.frames.push(decodeServerFrame(data)));
@@ -51,6 +52,13 @@ export class RawClient {
       refuseIfTaken: options.refuseIfTaken ?? false,
     });
     return this.nextFrame((f) => f.type === 'CONNACK');
+  }
+
+  /** Sends a QUERY with a message id of its own and waits for its answer. */
+  async query(topic: string, targetId: string, payload: Uint8Array): Promise<Extract<ServerFrame, { type: 'QUERYACK' }>> {
+    const messageId = this.nextQueryId++;
+    this.send({ type: 'QUERY', topic, targetId, messageId, payload });
+    return (await this.nextFrame((f) => f.type === 'QUERYACK' && f.messageId === messageId)) as Extract<ServerFrame, { type: 'QUERYACK' }>;
   }
 
   /** The first recorded frame that matches, waiting for it if needed. */
