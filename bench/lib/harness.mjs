@@ -87,6 +87,29 @@ export function mergeConnects(rs) {
   return { ok, failed, errors, seconds: round(seconds, 3), perSecond: seconds > 0 ? Math.round(ok / seconds) : null, latency: hist.summary() };
 }
 
+/**
+ * Collects from every load worker until `expected` deliveries arrived, nothing new came for 3 s, or
+ * `timeoutMs` passed: a bounded wait that still lets a slow fan-out finish.
+ * @param {{ all(command: string): Promise<any[]> }} pool
+ * @param {number} expected
+ * @param {number} timeoutMs
+ */
+export async function collectUntilSettled(pool, expected, timeoutMs) {
+  let got = mergeCollects(await pool.all('collect'));
+  let last = got.count;
+  let quietSince = now();
+  const deadline = now() + timeoutMs;
+  while (got.count < expected && now() < deadline && now() - quietSince < 3000) {
+    await sleep(100);
+    got = mergeCollects(await pool.all('collect'));
+    if (got.count !== last) {
+      last = got.count;
+      quietSince = now();
+    }
+  }
+  return got;
+}
+
 /** @param {any[]} cs results of `collect` */
 export function mergeCollects(cs) {
   const hist = new Hist();

@@ -4,7 +4,7 @@
 // of type 2, then a chrmPull from the member's cursor). Deliveries/s, latency per delivery (send →
 // message in the member's hands), lost deliveries and the server's CPU per delivery.
 // A room takes at most 100 messages/s (core/chatrooms/chatroom-rooms.ts), so the steps stay below it.
-import { cpuPerOp, mergeCollects, now, round, session, sleep } from '../lib/harness.mjs';
+import { collectUntilSettled, cpuPerOp, now, round, session, sleep } from '../lib/harness.mjs';
 
 /** Sockets one load generator holds at most: a process may hold 20,000 open files here. */
 const MAX_SOCKETS_PER_WORKER = 19_000;
@@ -61,18 +61,7 @@ export default {
         const acked = loads.reduce((t, l) => t + l.acked, 0);
         const refused = loads.reduce((t, l) => t + l.refused, 0);
         const expected = acked * (p.members - 1);
-        let got = mergeCollects(await s.pool.all('collect'));
-        let last = got.count;
-        let quietSince = now();
-        const deadline = now() + p.timeoutMs;
-        while (got.count < expected && now() < deadline && now() - quietSince < 3000) {
-          await sleep(100);
-          got = mergeCollects(await s.pool.all('collect'));
-          if (got.count !== last) {
-            last = got.count;
-            quietSince = now();
-          }
-        }
+        const got = await collectUntilSettled(s.pool, expected, p.timeoutMs);
         const cpu = s.cpu();
         const loop = await target.loopDelay();
         const seconds = (got.last - t0) / 1000;

@@ -2,7 +2,7 @@
 // sender per group sending with a window of unacked messages. Each message reaches every other
 // member: deliveries/s, end-to-end latency per delivery, and lost deliveries. Parley stores each
 // message once plus an inbox entry per member before the PUBACK, then every member pulls.
-import { cpuPerOp, mergeCollects, now, round, session, sleep } from '../lib/harness.mjs';
+import { collectUntilSettled, cpuPerOp, now, round, session, sleep } from '../lib/harness.mjs';
 
 export default {
   name: 'group-fanout',
@@ -59,19 +59,7 @@ export default {
         }));
         const acked = bursts.reduce((n, b) => n + b.acked, 0);
         const expected = acked * (size - 1);
-        // Bounded wait until every delivery arrived, or nothing new for 3 s.
-        let got = mergeCollects(await s.pool.all('collect'));
-        let last = got.count;
-        let quietSince = now();
-        const deadline = now() + p.timeoutMs;
-        while (got.count < expected && now() < deadline && now() - quietSince < 3000) {
-          await sleep(100);
-          got = mergeCollects(await s.pool.all('collect'));
-          if (got.count !== last) {
-            last = got.count;
-            quietSince = now();
-          }
-        }
+        const got = await collectUntilSettled(s.pool, expected, p.timeoutMs);
         const cpu = s.cpu();
         const loop = await target.loopDelay();
         const seconds = (got.last - t0) / 1000;

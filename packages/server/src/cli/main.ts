@@ -13,7 +13,8 @@ const usage = `parley — self-hosted instant messaging, RongCloud compatible
                [--admin-token TOKEN | --admin-token-file FILE] [--metrics-token TOKEN]
                [--demo | --no-demo] [--trust-proxy ADDRESSES] [--max-connections 100000]
                [--max-connections-per-ip 2000] [--handshake-rate 200] [--user-send-rate 200] [--recall-window 24h]
-               [--retention-days 7] [--chatroom-history 50] [--log-level info]
+               [--retention-days 7] [--chatroom-history 50] [--upload-limit 20MB] [--log-level info]
+               [--native-port PORT|off] [--native-addresses HOST:PORT,...] [--tls-cert FILE --tls-key FILE]
       each flag has an environment twin: PARLEY_PORT, PARLEY_HOST, PARLEY_DATA_DIR, ...
       (booleans: PARLEY_DEMO / PARLEY_NO_DEMO = 1/0, true/false, yes/no, on/off)
   ${appUsage.split('\n').join('\n  ')}
