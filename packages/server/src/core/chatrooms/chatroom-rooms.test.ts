@@ -32,6 +32,19 @@ function roomWith(times: number[]) {
 }
 
 describe('chatroom rooms', () => {
+  it("keeps each app's rooms, members and bans apart: the same room id in another app is another room", () => {
+    const { rooms } = roomWith([10, 20]);
+    rooms.apply('app', { op: 'join', roomId: 'r', userId: 'alice', time: 1 });
+    rooms.apply('app', { op: 'ban', userIds: ['mallory'], until: 1_000, time: 1 });
+    expect(rooms.get('other', 'r')).toBeUndefined();
+    expect(rooms.roomsOf('other')).toEqual([]);
+    expect(rooms.apply('other', { op: 'join', roomId: 'r', userId: 'mallory', time: 2 })).toEqual({ kind: 'none' });
+    expect(rooms.isBanned('other', 'mallory', 2)).toBe(false);
+    rooms.apply('other', { op: 'create', roomId: 'r', name: 'r', time: 3 });
+    expect(rooms.get('other', 'r')?.messages).toEqual([]);
+    expect(rooms.get('app', 'r')?.messages).toHaveLength(2);
+  });
+
   it('keeps the newest CHATROOM_HISTORY messages, with strictly increasing times', () => {
     const { room } = roomWith(Array.from({ length: CHATROOM_HISTORY + 5 }, () => 100));
     expect(room.messages).toHaveLength(CHATROOM_HISTORY);
