@@ -3,9 +3,10 @@
 //   --quick                 CI size (< 3 min): fewer rounds/steps; reconnect storm and offline sync
 //                           against Parley only; no cluster-scale unless named with --only
 //   --only a,b              scenarios to run (connect-storm, idle-density, messaging-ramp,
-//                           group-fanout, chatroom-fanout, reconnect-storm, offline-sync, cluster-scale)
+//                           group-fanout, chatroom-fanout, reconnect-storm, offline-sync,
+//                           mass-disconnect, cluster-scale)
 //   --targets parley,ws     systems to run (parley, parley-native, ws, socketio, mosquitto,
-//                           parley-cluster); parley-native = Parley over native TCP clients, in
+//                           rabbitmq, jetstream, parley-cluster); parley-native = Parley over native TCP clients, in
 //                           connect-storm and messaging-ramp only
 //   --profile SCENARIO      run Parley under `node --cpu-prof` in that scenario and list its hottest
 //                           functions (profiles in bench/results/tmp/<run>/profiles)
@@ -22,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { machineFacts } from './lib/machine.mjs';
 import { summarizeThreads } from './lib/profile.mjs';
 import { bars, comparisons, markdown, profileMarkdown, readmeSummary } from './lib/report.mjs';
-import { rampSvg } from './lib/svg.mjs';
+import { rampSvg, STORAGE_NOTE } from './lib/svg.mjs';
 import connectStorm from './scenarios/connect-storm.mjs';
 import groupFanout from './scenarios/group-fanout.mjs';
 import idleDensity from './scenarios/idle-density.mjs';
@@ -31,10 +32,11 @@ import offlineSync from './scenarios/offline-sync.mjs';
 import reconnectStorm from './scenarios/reconnect-storm.mjs';
 import clusterScale from './scenarios/cluster-scale.mjs';
 import chatroomFanout from './scenarios/chatroom-fanout.mjs';
+import massDisconnect from './scenarios/mass-disconnect.mjs';
 import { makeTarget, TARGET_ORDER } from './targets/index.mjs';
 import { waitForQuiet } from './lib/harness.mjs';
 
-export const SCENARIOS = [connectStorm, idleDensity, messagingRamp, groupFanout, chatroomFanout, reconnectStorm, offlineSync, clusterScale];
+export const SCENARIOS = [connectStorm, idleDensity, messagingRamp, groupFanout, chatroomFanout, reconnectStorm, offlineSync, massDisconnect, clusterScale];
 
 for (const built of ['packages/server/dist/cli/main.js', 'packages/protocol/dist/index.js']) {
   if (!existsSync(new URL(`../${built}`, import.meta.url))) {
@@ -158,7 +160,7 @@ const ramp = ctx.results['messaging-ramp'];
 const svg = ramp
   ? rampSvg(
       TARGET_ORDER.filter((t) => ramp[t]?.ok).map((t) => ({ name: t, label: targets.get(t).label, steps: ramp[t].steps })),
-      `${meta.mode} run ${meta.date.slice(0, 16).replace('T', ' ')} UTC · ${machine.cores} cores · Parley durable, peers in memory`,
+      `${meta.mode} run ${meta.date.slice(0, 16).replace('T', ' ')} UTC · ${machine.cores} cores · ${STORAGE_NOTE}`,
     )
   : undefined;
 

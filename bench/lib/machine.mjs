@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { natsServerVersion } from '../targets/jetstream.mjs';
 import { REPO } from './proc.mjs';
 
 const require = createRequire(import.meta.url);
@@ -19,7 +20,12 @@ function versionOf(/** @type {string} */ pkg) {
   try {
     return JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`, { paths: [REPO] }), 'utf8')).version;
   } catch {
-    return undefined;
+    // A package whose `exports` hide its package.json (amqplib): read it where npm put it.
+    try {
+      return JSON.parse(readFileSync(new URL(`node_modules/${pkg}/package.json`, `file://${REPO}`), 'utf8')).version;
+    } catch {
+      return undefined;
+    }
   }
 }
 
@@ -44,7 +50,8 @@ export function machineFacts() {
     ephemeralPorts: tryRun('cat', ['/proc/sys/net/ipv4/ip_local_port_range'])?.replace(/\s+/, '–'),
     somaxconn: Number(tryRun('cat', ['/proc/sys/net/core/somaxconn'])),
     loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    versions: { ws: versionOf('ws'), 'socket.io': versionOf('socket.io'), 'socket.io-client': versionOf('socket.io-client'), mqtt: versionOf('mqtt'), mosquitto },
+    versions: { ws: versionOf('ws'), 'socket.io': versionOf('socket.io'), 'socket.io-client': versionOf('socket.io-client'), mqtt: versionOf('mqtt'), mosquitto,
+      amqplib: versionOf('amqplib'), rabbitmq: tryRun('dpkg-query', ['-W', '-f=${Version}', 'rabbitmq-server']), nats: versionOf('nats'), 'nats-server': natsServerVersion() },
     parleyCommit: commit ? `${commit}${dirty ? ' (with uncommitted changes)' : ''}` : undefined,
   };
 }

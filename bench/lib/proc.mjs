@@ -125,3 +125,35 @@ export async function freePort() {
     s.on('error', reject);
   });
 }
+
+/**
+ * Spawns a server that is not a Node program, with the open-files limit raised to the hard limit
+ * (the peers' brokers would otherwise get the soft 1,024), its output appended to `logFile`.
+ * @param {{command: string, args?: string[], env?: Record<string,string>, logFile: string, cwd?: string}} o
+ */
+export function spawnServer(o) {
+  const log = createWriteStream(o.logFile, { flags: 'a' });
+  const child = spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" "$@"', o.command, ...(o.args ?? [])], {
+    cwd: o.cwd ?? REPO,
+    env: { ...process.env, ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    pid: /** @type {number} */ (child.pid),
+    exited,
+    /** @param {NodeJS.Signals} signal */
+    async stop(signal = 'SIGTERM', graceMs = 30_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const done = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+      if (!done) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}

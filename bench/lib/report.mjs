@@ -1,12 +1,18 @@
 // Turns a run's results into the Markdown table (with ratios to each peer), the bar checks and the
 // worst ratio. "Parley's edge" = how many times better Parley is than the peer on that figure
 // (> 1: Parley better, < 1: worse), whichever way the figure points (rates up, memory/latency down).
+import { storeNote } from '../targets/jetstream.mjs';
 
-const PEERS = ['ws', 'socketio', 'mosquitto'];
+const PEERS = ['ws', 'socketio', 'mosquitto', 'rabbitmq', 'jetstream'];
+// Peers whose connect and idle connection are not Parley's work (no token check; a broker's own
+// runtime), left out of the worst-ratio line for those figures.
+const UNLIKE_CONNECT = ['mosquitto', 'rabbitmq', 'jetstream'];
 // Parley over native TCP sits beside Parley over WebSocket in the tables: it is compared with that,
 // not with the peers (the bars and edges stay Parley's WebSocket figures).
 const PARLEY = ['parley', 'parley-native'];
-const LABEL = /** @type {Record<string, string>} */ ({ parley: 'Parley', 'parley-native': 'Parley (native TCP)', ws: 'raw ws', socketio: 'Socket.IO', mosquitto: 'Mosquitto', 'parley-cluster': 'Parley cluster' });
+export const LABEL = /** @type {Record<string, string>} */ ({ parley: 'Parley', 'parley-native': 'Parley (native TCP)', ws: 'raw ws', socketio: 'Socket.IO', mosquitto: 'Mosquitto', rabbitmq: 'RabbitMQ', jetstream: 'NATS JetStream', 'parley-cluster': 'Parley cluster' });
+/** What each durable peer does per message, as the tables' notes say it. @param {any} versions */
+const durableNote = (versions) => ({ rabbitmq: 'persistent, publisher confirms, durable queue per user', jetstream: storeNote(versions?.['nats-server']) });
 
 /** @param {number | null | undefined} parley @param {number | null | undefined} peer @param {boolean} higherIsBetter */
 export function edge(parley, peer, higherIsBetter) {
@@ -35,7 +41,8 @@ const clusterHold = (results) => {
 
 /**
  * Every Parley-vs-peer figure of the run. `like` is false where the peer does not do the same work
- * (Mosquitto checks no token, and as a C program has no runtime per connection to compare).
+ * (the brokers check no token: Mosquitto and JetStream none, RabbitMQ a guest login; their connects
+ * also declare durable queues or consumers; their runtimes are not Node's).
  * @param {any} results @returns {{figure: string, peer: string, edge: number, parley: number, peerValue: number, scenario: string, like: boolean}[]}
  */
 export function comparisons(results) {
@@ -50,10 +57,10 @@ export function comparisons(results) {
       if (e !== null) out.push({ scenario, figure, peer, edge: e, parley: /** @type {number} */ (get(p)), peerValue: /** @type {number} */ (get(r)), like: !unlike.includes(peer) });
     }
   };
-  add('connect-storm', 'connects/s', (r) => r.perSecond, true, ['mosquitto']);
-  add('connect-storm', 'connect p99 ms', (r) => r.latency?.p99, false, ['mosquitto']);
+  add('connect-storm', 'connects/s', (r) => r.perSecond, true, UNLIKE_CONNECT);
+  add('connect-storm', 'connect p99 ms', (r) => r.latency?.p99, false, UNLIKE_CONNECT);
   const idle = results['idle-density'] ? 'idle-density' : 'connect-storm';
-  add(idle, 'RSS per idle connection', (r) => (idle === 'idle-density' ? r.rssPerConnKiB : r.idle?.rssPerConnKiB), false, ['mosquitto']);
+  add(idle, 'RSS per idle connection', (r) => (idle === 'idle-density' ? r.rssPerConnKiB : r.idle?.rssPerConnKiB), false, UNLIKE_CONNECT);
   add('messaging-ramp', 'max delivered 1:1 msgs/s', (r) => r.maxRate, true);
   // p99 at the same offered rate (a step every system ran unsaturated), not at each one's own half.
   add('messaging-ramp', 'p99 at 1,500 msgs/s offered', (r) => r.steps?.find((/** @type {any} */ q) => q.offeredRate === 1500)?.latency?.p99, false);
@@ -166,7 +173,7 @@ export function markdown(run) {
   L.push(`Command: \`${meta.command}\` · took ${n(meta.seconds / 60, 1)} min · Parley ${m.parleyCommit ?? '?'} (single node, SQLite)`);
   L.push('');
   L.push(`Machine: ${m.cpuModel} × ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; ${m.openFilesPerProcess?.hard ?? '?'} open files per process; load average at start ${m.loadAverageAtStart.join(' / ')}.`);
-  L.push(`Peers: ws ${m.versions.ws}, socket.io ${m.versions['socket.io']}, mqtt.js ${m.versions.mqtt}, ${m.versions.mosquitto ?? 'mosquitto ?'}.`);
+  L.push(`Peers: ws ${m.versions.ws}, socket.io ${m.versions['socket.io']}, mqtt.js ${m.versions.mqtt}, ${m.versions.mosquitto ?? 'mosquitto ?'}, amqplib ${m.versions.amqplib ?? '?'} with RabbitMQ ${m.versions.rabbitmq ?? '?'}, nats.js ${m.versions.nats ?? '?'} with nats-server ${m.versions['nats-server'] ?? '?'}.`);
   L.push('');
   L.push('Everything runs on this one machine: servers and load generators share its cores. **CPU** columns show the cores used by the server / by every other process on the machine that is not part of this run (the machine is shared; a high figure there means a noisy measurement). **Edge** = how many times better Parley is than that peer (> 1 better, < 1 worse ⚠).');
   L.push('');
@@ -212,7 +219,7 @@ export function markdown(run) {
     L.push('| System | connects/s | p50 ms | p99 ms | failed | Edge (connects/s) | server CPU µs/connect | CPU server / other | note |');
     L.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const [t, r] of rowsOf('connect-storm')) {
-      L.push(`| ${LABEL[t]} | ${n(r.perSecond)} | ${n(r.latency.p50, 1)} | ${n(r.latency.p99, 1)} | ${n(r.failed)} | ${edgeCells('connect-storm', t, (q) => q?.perSecond, true)} | ${n(r.serverCpuUsPerConnect)} | ${cpuCell(r.cpu)} | ${t === 'mosquitto' ? 'no token check (MQTT CONNECT + SUBSCRIBE)' : t === 'parley' ? 'CONNECT frame → CONNACK' : t === 'parley-native' ? `native CONNECT over TCP → CONNACK${vsWebSocket('connect-storm', (q) => q.perSecond, true)}` : 'same HMAC token check'} |`);
+      L.push(`| ${LABEL[t]} | ${n(r.perSecond)} | ${n(r.latency.p50, 1)} | ${n(r.latency.p99, 1)} | ${n(r.failed)} | ${edgeCells('connect-storm', t, (q) => q?.perSecond, true)} | ${n(r.serverCpuUsPerConnect)} | ${cpuCell(r.cpu)} | ${t === 'mosquitto' ? 'no token check (MQTT CONNECT + SUBSCRIBE)' : t === 'rabbitmq' ? 'guest login, confirm channel, durable queue declared, consumer' : t === 'jetstream' ? 'no auth; CONNECT, durable push consumer created (or bound)' : t === 'parley' ? 'CONNECT frame → CONNACK' : t === 'parley-native' ? `native CONNECT over TCP → CONNACK${vsWebSocket('connect-storm', (q) => q.perSecond, true)}` : 'same HMAC token check'} |`);
     }
     errors('connect-storm');
     L.push('');
@@ -228,7 +235,7 @@ export function markdown(run) {
   const idleOf = (/** @type {any} */ r) => (idleSc === 'idle-density' ? r : r?.idle);
   for (const [t, r] of rowsOf(idleSc)) {
     const i = idleOf(r);
-    L.push(`| ${LABEL[t]} | ${n(i.held ?? i.connections)} | ${n(i.rssPerConnKiB, 2)} | ${n(i.heapPerConnKiB, 2)} | ${edgeCells(idleSc, t, (q) => idleOf(q)?.rssPerConnKiB, false)} | ${n(i.fdsAfter)} | ${t === 'mosquitto' ? "C broker, RSS only; the machine's long-running shared broker keeps memory from earlier use, so its figure is not comparable" : t === 'parley-native' ? 'native TCP connections' : ''} |`);
+    L.push(`| ${LABEL[t]} | ${n(i.held ?? i.connections)} | ${n(i.rssPerConnKiB, 2)} | ${n(i.heapPerConnKiB, 2)} | ${edgeCells(idleSc, t, (q) => idleOf(q)?.rssPerConnKiB, false)} | ${n(i.fdsAfter)} | ${t === 'mosquitto' ? "C broker, RSS only; the machine's long-running shared broker keeps memory from earlier use, so its figure is not comparable" : t === 'rabbitmq' ? "Erlang VM, RSS only; with each user's durable queue" : t === 'jetstream' ? "Go, RSS only; with each user's durable consumer" : t === 'parley-native' ? 'native TCP connections' : ''} |`);
   }
   const hold = clusterHold(results);
   if (hold) {
@@ -248,13 +255,13 @@ export function markdown(run) {
     const p = meta.params['messaging-ramp'];
     L.push(`## 1:1 messaging ramp — ${p.pairs} sender→recipient pairs, steps of ${p.stepMs / 1000} s`);
     L.push('');
-    L.push('**Parley stores every message durably (SQLite WAL, synchronous=FULL) before it acks; the ws and Socket.IO relays store nothing; Mosquitto QoS 1 keeps messages in memory (periodic persistence).** Latency is end to end: send → message in the recipient\'s hands (Parley: s_ntf, then the pullMsg answer). Delivered = arrivals per second within the step (after its warm-up). Chart: `ramp.svg`.');
+    L.push('**Parley stores every message durably (SQLite WAL, synchronous=FULL) before it acks; the ws and Socket.IO relays store nothing; Mosquitto QoS 1 keeps messages in memory (periodic persistence); RabbitMQ and NATS JetStream store them (notes below) before the publisher\'s ack.** Latency is end to end: send → message in the recipient\'s hands (Parley: s_ntf, then the pullMsg answer). Delivered = arrivals per second within the step (after its warm-up). Chart: `ramp.svg`.');
     if (results['messaging-ramp']['parley-native']) L.push('', NATIVE_NOTE);
     L.push('');
     L.push('| System | max delivered msgs/s | Edge | at half of max: p50 / p99 ms | server CPU µs/msg at max | note |');
     L.push('|---|---:|---:|---:|---:|---|');
     for (const [t, r] of rowsOf('messaging-ramp')) {
-      L.push(`| ${LABEL[t]} | ${n(r.maxRate)} | ${edgeCells('messaging-ramp', t, (q) => q?.maxRate, true)} | ${n(r.half?.latency.p50, 1)} / ${n(r.half?.latency.p99, 1)} | ${n(r.serverCpuUsPerMessage)} | ${t === 'parley' ? 'durable before ack' : t === 'parley-native' ? `durable before ack, native TCP${vsWebSocket('messaging-ramp', (q) => q.maxRate, true)}` : t === 'mosquitto' ? 'QoS 1, in memory' : 'in memory, no storage'} |`);
+      L.push(`| ${LABEL[t]} | ${n(r.maxRate)} | ${edgeCells('messaging-ramp', t, (q) => q?.maxRate, true)} | ${n(r.half?.latency.p50, 1)} / ${n(r.half?.latency.p99, 1)} | ${n(r.serverCpuUsPerMessage)} | ${t === 'parley' ? 'durable before ack' : t === 'parley-native' ? `durable before ack, native TCP${vsWebSocket('messaging-ramp', (q) => q.maxRate, true)}` : t === 'mosquitto' ? 'QoS 1, in memory' : durableNote(meta.machine.versions)[/** @type {'rabbitmq'} */ (t)] ?? 'in memory, no storage'} |`);
     }
     const bar = results['messaging-ramp'].parley?.halfSocketIo;
     if (bar) L.push('', `Parley at half of Socket.IO's max (${n(bar.offeredRate)}/s offered): ${n(bar.deliveredRate)}/s delivered, p50 ${n(bar.latency.p50, 1)} ms, p99 ${n(bar.latency.p99, 1)} ms.`);
@@ -276,6 +283,10 @@ export function markdown(run) {
     const p = meta.params['group-fanout'];
     L.push(`## Group fan-out — about ${n(p.members)} members connected per size, one sender per group, window ${p.window}`);
     L.push('');
+    if (results['group-fanout'].rabbitmq || results['group-fanout'].jetstream) {
+      L.push("RabbitMQ: a durable fanout exchange per group bound to each member's durable queue (a persistent copy in every queue, confirmed to the sender once stored). NATS JetStream: the message stored once in the stream, one durable push consumer per member on the group's subject.");
+      L.push('');
+    }
     L.push('| Group size | System | groups × msgs | deliveries/s | p50 ms | p99 ms | lost | Edge (deliveries/s) | server CPU µs/delivery | event-loop delay p99 / max ms | CPU server / other |');
     L.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const size of p.sizes) {
@@ -326,10 +337,26 @@ export function markdown(run) {
     L.push('| System | queued | delivered | sync time (s) | connect ms | queueing took (s) | note |');
     L.push('|---|---:|---:|---:|---:|---:|---|');
     for (const [t, r] of rowsOf('offline-sync')) {
-      L.push(`| ${LABEL[t]} | ${n(r.queued)} | ${n(r.delivered)} | ${n(r.seconds, 3)} | ${n(r.connectMs, 1)} | ${n(r.queueSeconds, 2)} | ${t === 'parley' ? 'pullMsg pages of 200 from the kept cursor' : 'persistent session, default max_queued_messages'} |`);
+      L.push(`| ${LABEL[t]} | ${n(r.queued)} | ${n(r.delivered)} | ${n(r.seconds, 3)} | ${n(r.connectMs, 1)} | ${n(r.queueSeconds, 2)} | ${t === 'parley' ? 'pullMsg pages of 200 from the kept cursor' : t === 'rabbitmq' ? 'durable queue, prefetch 100, each acked' : t === 'jetstream' ? 'durable push consumer resumes, each acked' : 'persistent session, default max_queued_messages'} |`);
     }
     L.push('', 'The relays store nothing: no offline sync to compare.');
     errors('offline-sync');
+    L.push('');
+  }
+
+  if (results['mass-disconnect']) {
+    const p = meta.params['mass-disconnect'];
+    L.push(`## Mass disconnect — ${n(p.clients)} authenticated connections dropped at once`);
+    L.push('');
+    L.push('| System | round | dropped | all forgotten after (ms) | event-loop delay max / p99 ms | CPU server / other |');
+    L.push('|---|---:|---:|---:|---:|---:|');
+    for (const [t, r] of rowsOf('mass-disconnect')) {
+      r.rounds.forEach((/** @type {any} */ q, /** @type {number} */ i) => {
+        L.push(`| ${LABEL[t]} | ${i + 1} | ${n(q.connections)} | ${n(q.settledMs)} | ${n(q.eventLoopDelay.max, 1)} / ${n(q.eventLoopDelay.p99, 1)} | ${cpuCell(q.cpu)} |`);
+      });
+    }
+    L.push('', `Each client's socket is destroyed without a goodbye, all in the same instant; "forgotten" = the server's \`parley_gateway_connections\` back to 0. Shutdown (SIGTERM) with ${n(p.clients)} open: ${rowsOf('mass-disconnect').map(([t, r]) => `${LABEL[t]} exited after ${n(r.shutdown?.stopMs)} ms`).join(', ')}.`);
+    errors('mass-disconnect');
     L.push('');
   }
 

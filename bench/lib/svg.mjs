@@ -1,6 +1,9 @@
 // The messaging ramp as an SVG chart: delivered vs offered (left), p99 latency vs offered (right).
 
-const COLORS = { parley: '#d62728', 'parley-native': '#ff7f0e', ws: '#1f77b4', socketio: '#2ca02c', mosquitto: '#9467bd' };
+const COLORS = { parley: '#d62728', 'parley-native': '#ff7f0e', ws: '#1f77b4', socketio: '#2ca02c', mosquitto: '#9467bd', rabbitmq: '#8c564b', jetstream: '#17becf' };
+
+/** What the chart's systems store, for its subtitle. */
+export const STORAGE_NOTE = 'Parley, RabbitMQ and JetStream durable; relays and Mosquitto in memory';
 
 /**
  * @param {{name: string, label: string, steps: {offeredRate: number, deliveredRate: number, latency: {p99: number|null, p50: number|null}}[]}[]} series

@@ -1,6 +1,8 @@
 // A load-generator process. The runner forks several (each stays far below the 20,000 open files a
 // process may hold) and drives them over IPC. Every loop here is bounded in count and time.
 import { Hist, now, sleep } from '../lib/stats.mjs';
+import { AmqpClient } from './protocols/amqp.mjs';
+import { JetStreamClient } from './protocols/jetstream.mjs';
 import { MqttClient } from './protocols/mqtt.mjs';
 import { nativeLink, ParleyClient, webSocketLink } from './protocols/parley.mjs';
 import { SocketIoClient } from './protocols/socketio.mjs';
@@ -118,6 +120,12 @@ function makeClient(spec) {
       break;
     case 'mqtt':
       client = new MqttClient({ ...common, host: endpoint.host, port: endpoint.port, clientId: spec.clientId, clean: spec.clean, subscribeInbox: spec.subscribeInbox });
+      break;
+    case 'amqp':
+      client = new AmqpClient({ ...common, host: endpoint.host, port: endpoint.port });
+      break;
+    case 'jetstream':
+      client = new JetStreamClient({ ...common, host: endpoint.host, port: endpoint.port });
       break;
     default:
       throw new Error(`unknown protocol ${protocol}`);

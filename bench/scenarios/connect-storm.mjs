@@ -9,7 +9,7 @@ import { cpuPerOp, session, sleep } from '../lib/harness.mjs';
 export default {
   name: 'connect-storm',
   title: 'Connect storm',
-  targets: ['ws', 'socketio', 'mosquitto', 'parley', 'parley-native'],
+  targets: ['ws', 'socketio', 'mosquitto', 'rabbitmq', 'jetstream', 'parley', 'parley-native'],
   /** @param {boolean} quick */
   params: (quick) => ({ clients: 5000, warmup: quick ? 300 : 500, warmupRound: quick ? 1500 : 5000, rounds: quick ? 1 : 3, workers: 4, concurrency: 64 }),
   /** Users this scenario needs registered. */

@@ -7,7 +7,7 @@ import { collectUntilSettled, cpuPerOp, now, round, session, sleep } from '../li
 export default {
   name: 'group-fanout',
   title: 'Group fan-out',
-  targets: ['ws', 'socketio', 'mosquitto', 'parley'],
+  targets: ['ws', 'socketio', 'mosquitto', 'rabbitmq', 'jetstream', 'parley'],
   /** @param {boolean} quick */
   params: (quick) =>
     quick
@@ -38,9 +38,10 @@ export default {
         const c = await s.connect({ ids, concurrency: 32, retries: 2 });
         if (c.failed) throw new Error(`${c.failed} clients failed to connect: ${JSON.stringify(c.errors)}`);
         if (clientJoins) {
-          // The sender (member 0) of an MQTT group does not subscribe, or the broker would echo to it.
+          // A broker's group sender (member 0) does not subscribe (MQTT), bind its queue (AMQP) or
+          // consume the group's subject (JetStream), or the broker would deliver its own message back.
           const memberships = groups.flatMap((g, gi) =>
-            g.members.map((_, m) => [base + gi * size + m, g.id]).filter(([, ], m) => !(target.protocol === 'mqtt' && m === 0)),
+            g.members.map((_, m) => [base + gi * size + m, g.id]).filter(([, ], m) => !(target.kind === 'broker' && m === 0)),
           );
           await s.pool.all('join', (w) => ({ memberships: memberships.filter(([id]) => s.placement.get(/** @type {number} */ (id)) === w) }));
         }

@@ -8,7 +8,7 @@ import { idleFigures } from './connect-storm.mjs';
 export default {
   name: 'idle-density',
   title: 'Idle density',
-  targets: ['ws', 'socketio', 'mosquitto', 'parley'],
+  targets: ['ws', 'socketio', 'mosquitto', 'rabbitmq', 'jetstream', 'parley'],
   /** @param {boolean} quick */
   params: (quick) => ({ clients: quick ? 5000 : 19_500, warmup: 500, workers: 4, concurrency: 64, holdMs: quick ? 2000 : 5000 }),
   users: (/** @type {any} */ p) => p.clients,

@@ -9,7 +9,7 @@ import { cpuPerOp, mergeCollects, now, round, session, sleep } from '../lib/harn
 export default {
   name: 'messaging-ramp',
   title: '1:1 messaging ramp',
-  targets: ['ws', 'socketio', 'mosquitto', 'parley', 'parley-native'],
+  targets: ['ws', 'socketio', 'mosquitto', 'rabbitmq', 'jetstream', 'parley', 'parley-native'],
   /** @param {boolean} quick */
   params: (quick) =>
     quick

@@ -1,14 +1,16 @@
 // Offline sync: 10,000 messages queued for one offline user, who then reconnects: time from the
 // socket's creation until the last message is in its hands. Parley: the client pulls from its
 // kept cursor, 200 per page. Mosquitto: a persistent session (clean=false, QoS 1) holds them;
-// its default max_queued_messages (1,000, Debian config untouched) bounds what it keeps. The
-// relays store nothing, so there is nothing for them to sync.
+// its default max_queued_messages (1,000, Debian config untouched) bounds what it keeps. RabbitMQ:
+// the user's durable queue holds them (consumed with a prefetch of 100, each acked); JetStream: the
+// stream holds them and the user's durable consumer resumes where it was. The relays store
+// nothing, so there is nothing for them to sync.
 import { mergeCollects, now, round, session, sleep } from '../lib/harness.mjs';
 
 export default {
   name: 'offline-sync',
   title: 'Offline sync',
-  targets: ['mosquitto', 'parley'],
+  targets: ['mosquitto', 'rabbitmq', 'jetstream', 'parley'],
   quickTargets: ['parley'],
   /** @param {boolean} quick */
   params: () => ({ messages: 10_000, window: 64, workers: 2, timeoutMs: 60_000 }),

@@ -1,30 +1,25 @@
 import { IMClientBase } from './client.js';
-import type { Environment } from './environment.js';
-import { fetchPostForm } from './navigation/http-post.js';
-import { IndexedDbLocalStoreFactory } from './store/indexeddb-store.js';
-import { openBrowserSocket } from './transport/browser-socket.js';
-
-/** Browsers: IndexedDB, the page's WebSocket and fetch, and the window's online/offline events. */
-const browserEnvironment: Environment = {
-  defaultPlatform: 'web',
-  openSocket: () => openBrowserSocket,
-  postForm: () => fetchPostForm,
-  storeFactory: () => new IndexedDbLocalStoreFactory(),
-  watchNetwork: (listener) => {
-    const online = () => listener(true);
-    const offline = () => listener(false);
-    globalThis.addEventListener('online', online);
-    globalThis.addEventListener('offline', offline);
-    return () => {
-      globalThis.removeEventListener('online', online);
-      globalThis.removeEventListener('offline', offline);
-    };
-  },
-};
+import { browserEnvironment } from './browser-environment.js';
+import type { InitOptions } from './options.js';
+import { linkTabs } from './tabs/tab-link.js';
 
 export class IMClient extends IMClientBase {
   constructor() {
     super(browserEnvironment);
+  }
+
+  /** Also decides whether this client shares its user's connection with the other tabs (InitOptions.shareConnection). */
+  override init(appKey: string, options: InitOptions = {}): void {
+    super.init(appKey, options);
+    linkTabs(this, appKey, options, {
+      status: this.statusListeners,
+      message: this.messageListeners,
+      change: this.changeListeners,
+      typing: this.typingListeners,
+      receipt: this.receiptListeners,
+      'user-status': this.userStatusListeners,
+      'conversation-states': this.conversationStateListeners,
+    });
   }
 }
 

@@ -114,19 +114,19 @@ export class IMClientBase {
   private stopWatchingNetwork: (() => void) | undefined;
   /** True from connect() until the driver has the attempt: a second connect meanwhile is 34001 too. */
   private starting = false;
-  private readonly statusListeners = new Set<StatusListener>();
-  private readonly messageListeners = new Set<MessageListener>();
-  private readonly changeListeners = new Set<MessageListener>();
+  protected readonly statusListeners = new Set<StatusListener>();
+  protected readonly messageListeners = new Set<MessageListener>();
+  protected readonly changeListeners = new Set<MessageListener>();
   private readState: ReadState | undefined;
   private chatrooms: Chatrooms | undefined;
-  private readonly typingListeners = new Set<TypingStatusListener>();
-  private readonly receiptListeners = new Set<ReadReceiptListener>();
+  protected readonly typingListeners = new Set<TypingStatusListener>();
+  protected readonly receiptListeners = new Set<ReadReceiptListener>();
   /** Navigation's `uploadServer` from this process's last navigation (else the cached answer's). */
   private uploadServer: string | undefined;
   private onlineStatus: OnlineStatus | undefined;
-  private readonly userStatusListeners = new Set<UserStatusListener>();
+  protected readonly userStatusListeners = new Set<UserStatusListener>();
   private conversationStates: ConversationStates | undefined;
-  private readonly conversationStateListeners = new Set<ConversationStateListener>();
+  protected readonly conversationStateListeners = new Set<ConversationStateListener>();
 
   constructor(private readonly environment: Environment) {}
 
@@ -147,18 +147,11 @@ export class IMClientBase {
   connect(token: string, timeLimit: number, callback: ConnectCallback): void;
   connect(token: string, timeLimit: number, userId: string, callback: ConnectCallback): void;
   connect(token: string, a: number | ConnectCallback, b?: string | ConnectCallback, c?: ConnectCallback): void {
-    const callback = [a, b, c].find((x): x is ConnectCallback => typeof x === 'object' && x !== null);
-    const timeLimit = typeof a === 'number' ? a : 0;
-    const knownUserId = typeof b === 'string' ? b : undefined;
-    if (!callback || typeof callback.onSuccess !== 'function' || typeof callback.onError !== 'function') {
-      throw new IMError(Code.RC_INVALID_PARAMETER);
-    }
+    const { callback, timeLimit, knownUserId, valid } = connectArguments(token, a, b, c);
     const fail = (code: number) => queueMicrotask(() => callback.onError(code));
     const setup = this.setup;
     if (!setup) return fail(Code.RC_CLIENT_NOT_INIT);
-    if (typeof token !== 'string' || token.length === 0 || token.length > 1024 || !Number.isFinite(timeLimit) || (knownUserId !== undefined && !isValidUserId(knownUserId))) {
-      return fail(Code.RC_INVALID_PARAMETER);
-    }
+    if (!valid) return fail(Code.RC_INVALID_PARAMETER);
     if (this.starting || (this.driver && this.driver.machineState.name !== 'idle')) return fail(Code.RC_CONNECTION_EXIST);
     this.starting = true;
     void this.start(setup, token, timeLimit, knownUserId, callback).finally(() => (this.starting = false));
@@ -214,12 +207,20 @@ export class IMClientBase {
    * UID and time, rejects with an IMError (the server's status code, or 33003 for bad arguments).
    */
   async sendMessage(conversationType: number, targetId: string, message: MessageContent): Promise<Message> {
+    return this.sendWithClientId(conversationType, targetId, message, undefined);
+  }
+
+  /**
+   * sendMessage with the caller's client id (tabs/tab-host.ts): a tab whose host died asks the
+   * next one again with the same id, and the message is still queued and sent once.
+   */
+  protected async sendWithClientId(conversationType: number, targetId: string, message: MessageContent, clientId: string | undefined): Promise<Message> {
     if (!this.messenger) throw new IMError(Code.RC_CLIENT_NOT_INIT);
     if (!SENDABLE_TYPES.has(conversationType) || typeof targetId !== 'string' || !isValidUserId(targetId) || !message || typeof message.objectName !== 'string') {
       throw new IMError(Code.RC_INVALID_PARAMETER);
     }
     try {
-      return await this.messenger.send(conversationType, targetId, message);
+      return await this.messenger.send(conversationType, targetId, message, undefined, clientId);
     } catch (error) {
       if (error instanceof SendError) throw new IMError(error.code);
       throw error;
@@ -855,6 +856,26 @@ export class IMClientBase {
     this.stopWatchingNetwork?.();
     this.stopWatchingNetwork = undefined;
   }
+}
+
+/**
+ * The three forms of connect, told apart (also for a tab that shares its connection,
+ * tabs/tab-link.ts). Throws 33003 without a callback; `valid` is false for arguments its onError refuses.
+ */
+export function connectArguments(
+  token: string,
+  a: number | ConnectCallback,
+  b?: string | ConnectCallback,
+  c?: ConnectCallback,
+): { callback: ConnectCallback; timeLimit: number; knownUserId: string | undefined; valid: boolean } {
+  const callback = [a, b, c].find((x): x is ConnectCallback => typeof x === 'object' && x !== null);
+  const timeLimit = typeof a === 'number' ? a : 0;
+  const knownUserId = typeof b === 'string' ? b : undefined;
+  if (!callback || typeof callback.onSuccess !== 'function' || typeof callback.onError !== 'function') {
+    throw new IMError(Code.RC_INVALID_PARAMETER);
+  }
+  const valid = typeof token === 'string' && token.length > 0 && token.length <= 1024 && Number.isFinite(timeLimit) && (knownUserId === undefined || isValidUserId(knownUserId));
+  return { callback, timeLimit, knownUserId, valid };
 }
 
 function randomDeviceId(): string {

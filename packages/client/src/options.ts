@@ -22,4 +22,16 @@ export interface InitOptions {
   reconnectKickEnable?: boolean;
   /** Keepalive ping interval in seconds (default 15). */
   keepAliveSeconds?: number;
+  /**
+   * Browsers: every IMClient of this App Key and user in this origin shares one connection, one
+   * local database and one send queue (default true; README, "One user, many tabs"). False: this
+   * client has a connection of its own.
+   */
+  shareConnection?: boolean;
+  /**
+   * Browsers: the URL of `@parley/client/shared-worker` (dist/browser/parley-shared-worker.js) as
+   * the app serves it. With it, a shared worker holds the shared connection; without it (or where
+   * SharedWorker is missing), one of the tabs does.
+   */
+  sharedWorkerUrl?: string;
 }

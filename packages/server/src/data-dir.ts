@@ -22,25 +22,35 @@ export function ensurePrivateFile(file: string): void {
   closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
 }
 
+/** An entry of the data directory that other local users can read or enter, and the mode it should have. */
+export interface ExposedEntry {
+  path: string;
+  mode: number;
+  wanted: number;
+}
+
 /**
  * One line per entry of the data directory (the directory itself included) that other local users
  * can read or enter, with the command that fixes it. Existing installs are warned, not changed:
  * the operator may share the directory with a backup user on purpose.
  */
 export function exposedDataFiles(dir: string): string[] {
-  const warnings: string[] = [];
+  return exposedEntries(dir).map(({ path, mode, wanted }) => `${path} is readable by other users (mode ${mode.toString(8)}): chmod ${wanted.toString(8)} ${path}`);
+}
+
+/** The data directory and its entries whose modes let other local users in (`parley doctor` and the start's warnings). */
+export function exposedEntries(dir: string): ExposedEntry[] {
+  const exposed: ExposedEntry[] = [];
   const check = (path: string, wanted: number) => {
     const mode = statSync(path).mode & 0o777;
-    if ((mode & 0o077) !== 0) {
-      warnings.push(`${path} is readable by other users (mode ${mode.toString(8)}): chmod ${wanted.toString(8)} ${path}`);
-    }
+    if ((mode & 0o077) !== 0) exposed.push({ path, mode, wanted });
   };
   let entries: string[];
   try {
     check(dir, PRIVATE_DIR_MODE);
     entries = readdirSync(dir);
   } catch {
-    return warnings;
+    return exposed;
   }
   for (const entry of entries) {
     const path = join(dir, entry);
@@ -50,5 +60,5 @@ export function exposedDataFiles(dir: string): string[] {
       // Gone since the listing (a WAL file at checkpoint): nothing to warn about.
     }
   }
-  return warnings;
+  return exposed;
 }

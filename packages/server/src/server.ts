@@ -2,9 +2,7 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createSecureContext } from 'node:tls';
-import type { Bus } from './bus/bus.js';
+import { NODE_ANNOUNCE_EVERY_MS, NODE_ANNOUNCE_TTL_MS, type Bus } from './bus/bus.js';
 import { createLocalBus } from './bus/local/local-bus.js';
 import { createRedisBus } from './bus/redis/redis-bus.js';
 import { ConfigError, configWarnings, isExposed, type ServerConfig } from './config.js';
@@ -31,6 +29,7 @@ import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway/g
 import { acceptNativeConnection } from './gateway/transports/native-transport.js';
 import { listenNativePort } from './gateway/transports/native-port.js';
 import { routeByFirstByte, shareHttpPort } from './gateway/transports/port-sharing.js';
+import { TlsCertificate } from './gateway/transports/tls-certificate.js';
 import { serveWebSocket } from './gateway/transports/websocket-transport.js';
 import { topicTable } from './gateway/topics/index.js';
 import { ensureAdminToken } from './http/admin/admin-token.js';
@@ -58,6 +57,11 @@ export interface RunningServer {
   createdAdminToken: string | undefined;
   /** What the operator should fix (exposed files, settings unsafe off loopback), one line each. */
   warnings: string[];
+  /**
+   * Reads `--tls-cert` and `--tls-key` again for the handshakes to come; open connections keep
+   * theirs. False when the server has no TLS; a pair that cannot serve throws and the old one stays.
+   */
+  reloadTls(): Promise<boolean>;
   /** Stops accepting, lets in-flight requests finish, then closes the store. */
   close(): Promise<void>;
 }
@@ -73,7 +77,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const admin = await ensureAdminToken(config.dataDir, { token: config.adminToken, file: config.adminTokenFile });
   const warnings = [...configWarnings(config), ...exposedDataFiles(config.dataDir)];
   // Before anything opens: a certificate that cannot serve stops the start with the flag named.
-  const tls = await readTlsFiles(config);
+  const tls = config.tlsCert && config.tlsKey ? await TlsCertificate.load(config.tlsCert, config.tlsKey) : undefined;
   const store = await openStore(config);
   let bus: Bus;
   try {
@@ -144,7 +148,7 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
   const acceptNative = (socket: Socket, head?: Buffer) => acceptNativeConnection(socket, gateway, logger, head);
   const sharing = {
     firstByteTimeoutMs: HEADERS_TIMEOUT_MS,
-    tls: tls ? { cert: tls.cert, key: tls.key } : undefined,
+    tls,
     onTlsError: (err: Error) => logger.debug({ err }, 'TLS handshake failed'),
   };
   shareHttpPort(http.server, acceptNative, sharing);
@@ -191,6 +195,11 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
     createdDevApp,
     createdAdminToken: admin.created ? admin.token : undefined,
     warnings,
+    reloadTls: async () => {
+      if (!tls) return false;
+      await tls.reload();
+      return true;
+    },
     close: () =>
       (closing ??= (async () => {
         retention.stop();
@@ -208,9 +217,6 @@ export async function startServer(config: ServerConfig, logger: Logger, options:
       })()),
   };
 }
-
-/** Announcements are repeated this often and trusted for three times as long. */
-const ANNOUNCE_EVERY_MS = 2000;
 
 /**
  * Tells the cluster (through the bus) that this gateway is alive and how loaded it is, so
@@ -234,9 +240,9 @@ function startAnnouncing(
   } as const;
   const announce = () =>
     bus.nodes
-      .announce({ ...node, connections: gateway.size }, 3 * ANNOUNCE_EVERY_MS)
+      .announce({ ...node, connections: gateway.size }, NODE_ANNOUNCE_TTL_MS)
       .catch((err: unknown) => logger.warn({ err }, 'could not announce this node'));
-  const timer = setInterval(() => void announce(), ANNOUNCE_EVERY_MS);
+  const timer = setInterval(() => void announce(), NODE_ANNOUNCE_EVERY_MS);
   timer.unref();
   return {
     announce,
@@ -245,22 +251,6 @@ function startAnnouncing(
       await bus.nodes.withdraw(nodeId).catch(() => undefined);
     },
   };
-}
-
-/** The certificate and key of `--tls-cert` / `--tls-key`, read once at start and tried together. */
-async function readTlsFiles(config: ServerConfig): Promise<{ cert: Buffer; key: Buffer } | undefined> {
-  if (!config.tlsCert || !config.tlsKey) return undefined;
-  const read = (file: string, flag: string) =>
-    readFile(file).catch((error: NodeJS.ErrnoException) => {
-      throw new ConfigError(`${flag} ${file}: ${error.code ?? error.message}`);
-    });
-  const pair = { cert: await read(config.tlsCert, '--tls-cert'), key: await read(config.tlsKey, '--tls-key') };
-  try {
-    createSecureContext(pair);
-  } catch (error) {
-    throw new ConfigError(`--tls-cert and --tls-key do not make a usable pair: ${(error as Error).message}`);
-  }
-  return pair;
 }
 
 /** A listening server's port (the real one when 0 was asked for). */

@@ -10,6 +10,9 @@ import { fromDownStream } from './wire-messages.js';
 /** Recalls and expansion updates whose answer never came, remembered for a retry. */
 const MAX_UNANSWERED_CHANGES = 100;
 
+/** How far back a send asked again is looked for: it was queued moments ago, by a host that then died. */
+const RECENT_SENDS_LOOKED_AT = 200;
+
 /** Safety net against a server that never says `finished`. */
 const MAX_PAGES_PER_SYNC = 10_000;
 
@@ -140,10 +143,15 @@ export class Messenger {
     void this.sync().catch(() => undefined);
   }
 
-  async send(conversationType: number, targetId: string, message: MessageContent, expansion?: Record<string, string>): Promise<Message> {
+  /**
+   * Queues a message and resolves when the server took it. `clientId`: the caller's own id for it;
+   * asked again with an id already stored, the message is not queued twice: the call settles with
+   * that message's fate (tabs/link-machine.ts asks again when its host died mid-send).
+   */
+  async send(conversationType: number, targetId: string, message: MessageContent, expansion?: Record<string, string>, clientId?: string): Promise<Message> {
     const local: LocalMessage = {
       messageUId: '',
-      clientId: newClientId(),
+      clientId: clientId ?? newClientId(),
       conversationType,
       targetId,
       senderUserId: this.userId,
@@ -155,9 +163,21 @@ export class Messenger {
       ...(expansion ? { expansion } : {}),
     };
     const result = new Promise<Message>((resolve, reject) => this.waiting.set(local.clientId, { resolve, reject }));
-    await this.store.saveMessages([local]);
+    const fresh = await this.store.saveMessages([local]);
+    if (fresh.length === 0) await this.settleStored(local);
     void this.flush();
     return result;
+  }
+
+  /** A send asked again: a copy still queued settles when the flush sends it; one already settled settles now. */
+  private async settleStored(asked: LocalMessage): Promise<void> {
+    const recent = await this.store.getHistory(asked.conversationType, asked.targetId, 0, RECENT_SENDS_LOOKED_AT);
+    const stored = recent.find((m) => m.clientId === asked.clientId);
+    if (!stored || stored.status === 'sending') return;
+    const waiter = this.waiting.get(asked.clientId);
+    this.waiting.delete(asked.clientId);
+    if (stored.status === 'sent') waiter?.resolve(toPublicMessage(stored));
+    else waiter?.reject(new SendError(ConnectionErrorCode.UNKNOWN));
   }
 
   /** Pulls until the server says finished; a notice that arrives meanwhile makes one more round. */
@@ -260,7 +280,7 @@ export class Messenger {
 }
 
 /** A random 53-bit send id, in decimal: the wire field is a 64-bit integer, and Parley keeps such ids as strings. */
-function newClientId(): string {
+export function newClientId(): string {
   const high = Math.floor(Math.random() * 2 ** 21);
   const low = Math.floor(Math.random() * 2 ** 32);
   return String(high * 2 ** 32 + low);

@@ -137,6 +137,10 @@ export interface NodeInfo {
   connections: number;
 }
 
+/** Each node announces itself this often (server.ts), and is trusted for three times as long. */
+export const NODE_ANNOUNCE_EVERY_MS = 2000;
+export const NODE_ANNOUNCE_TTL_MS = 3 * NODE_ANNOUNCE_EVERY_MS;
+
 export interface NodeRegistry {
   /** Says this node is alive (with its current load) for the next `ttlMs`; repeated periodically. */
   announce(node: NodeInfo, ttlMs: number): Promise<void>;

@@ -1,136 +1,176 @@
 import { isValidUserId, USER_ID_RULE } from '@parley/protocol';
-import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
-import { resolveConfig } from '../config.js';
+import type { ServerConfig } from '../config.js';
 import { AppService, AppNotFoundError } from '../core/apps/app-service.js';
-import type { AppSettingsInput } from '../core/apps/app-settings.js';
+import { defaultAppSettings, type AppSettingsInput } from '../core/apps/app-settings.js';
 import { UserService } from '../core/users/user-service.js';
 import { createLocalBus } from '../bus/local/local-bus.js';
 import { openStore } from '../store/open-store.js';
 import type { AppRecord, Store } from '../store/store.js';
-import { UsageError, type Output } from './output.js';
+import { configFlag, settingFlags, type Command, type Flag, type FlagValues } from './command.js';
+import { loadConfig } from './config-file.js';
+import { UsageError, stdoutOutput } from './output.js';
 
-const storeFlags = { 'data-dir': { type: 'string' }, 'database-url': { type: 'string' } } as const;
-const settingFlags = {
-  name: { type: 'string' },
-  'token-lifetime': { type: 'string' },
-  'device-policy': { type: 'string' },
-  'max-devices': { type: 'string' },
-  'safe-domains': { type: 'string' },
-  'signature-mode': { type: 'string' },
-  'api-rate-limit': { type: 'string' },
-} as const;
+/** Where the CLI finds the apps: the same store as the server's. */
+const storeFlags: Flag[] = [configFlag, ...settingFlags('dataDir', 'databaseUrl')];
+const jsonFlag: Flag = { name: 'json', help: 'prints JSON instead of text' };
 
-export const appUsage = `parley app <verb> [options]       (works on the same store as a running server)
-  create --name NAME [settings] [--json]   create an app; prints its App Key and App Secret
-  list [--all] [--json]                    apps (without secrets); --all includes deleted ones
-  show APPKEY [--json]                     one app, with its secret
-  set APPKEY [settings]                    change settings
-  block APPKEY | unblock APPKEY            refuse / allow the app's connects and Server API calls
-  delete APPKEY                            mark deleted: its tokens and connections are refused
-  rotate-secret APPKEY [--json]            new App Secret; every token of the app stops working
-settings:
-  --token-lifetime SECONDS   0 = never expires (default)
-  --device-policy per-class|single|multi   --max-devices N (for multi)
-  --safe-domains a.com,b.com (empty string = any origin)
-  --signature-mode compatible|strict       --api-rate-limit CALLS_PER_SECOND
-store: --data-dir DIR (PARLEY_DATA_DIR, default ./data) | --database-url URL (PARLEY_DATABASE_URL)`;
+const settingFlagList: Flag[] = [
+  { name: 'name', value: 'NAME', help: 'the app\'s name, as the console lists it (1 to 64 characters)' },
+  { name: 'token-lifetime', value: 'SECONDS', default: String(defaultAppSettings.tokenLifetimeSeconds), help: 'how long a token stays valid; 0: it never expires' },
+  {
+    name: 'device-policy',
+    value: 'per-class|single|multi',
+    default: defaultAppSettings.devicePolicy,
+    help: 'who stays online when a device connects: one device per class (phone, desktop, web), a single device, or up to --max-devices',
+  },
+  { name: 'max-devices', value: 'N', default: String(defaultAppSettings.maxDevices), help: 'devices one user may have online under the multi policy (1 to 100)' },
+  { name: 'safe-domains', value: 'a.com,*.b.com:8443', default: 'any origin', help: 'browser origins the Web SDK may connect from (comma-separated; an empty string: any)' },
+  {
+    name: 'signature-mode',
+    value: 'compatible|strict',
+    default: defaultAppSettings.signatureMode,
+    help: 'Server API signatures: compatible takes any nonce and timestamp, as RongCloud does; strict wants a timestamp within 5 minutes and each nonce once',
+  },
+  { name: 'api-rate-limit', value: 'CALLS_PER_SECOND', default: String(defaultAppSettings.apiRateLimit), help: 'Server API calls per second for the app (a token bucket of one second\'s calls); past it 429 with code 1008' },
+];
 
-export const tokenUsage = `parley token APPKEY USERID [--public-url URL] [--data-dir DIR]
-  registers USERID in the app if needed and prints a new token for it`;
+type AppVerb = Omit<Command, 'name' | 'run'> & { run(apps: AppService, values: FlagValues, positionals: string[]): Promise<number> };
 
-/** `parley app ...` */
-export async function appCommand(argv: string[], out: Output): Promise<number> {
-  const [verb, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: { ...storeFlags, ...settingFlags, json: { type: 'boolean' }, all: { type: 'boolean' } },
-    allowPositionals: true,
-    strict: true,
-  });
-  return withApps(values, async (apps) => {
-    const target = () => {
-      const appKey = positionals[0];
-      if (!appKey) throw new UsageError(`parley app ${verb} needs an APPKEY`);
-      return appKey;
-    };
-    const settings = settingsFrom(values);
-    switch (verb) {
-      case 'create': {
-        if (!settings.name) throw new UsageError('parley app create needs --name NAME');
-        const app = await apps.create({ ...settings, name: settings.name });
-        if (values.json) out.json({ appKey: app.appKey, appSecret: app.appSecret });
-        else out.line(`Created app "${app.name}"\n  App Key:    ${app.appKey}\n  App Secret: ${app.appSecret}`);
-        return 0;
-      }
-      case 'list': {
-        const list = (await apps.list()).filter((a) => values.all || a.state !== 'deleted').map(withoutSecret);
-        if (values.json) out.json(list);
-        else for (const a of list) out.line(`${a.appKey}  ${a.state.padEnd(7)}  ${a.name}`);
-        return 0;
-      }
-      case 'show':
-        return show(out, await apps.require(target()), values.json);
-      case 'set':
-        if (Object.keys(settings).length === 0) throw new UsageError('parley app set needs at least one setting');
-        return show(out, await apps.configure(target(), settings), values.json);
-      case 'block':
-      case 'unblock':
-      case 'delete': {
-        const app = await apps.setState(target(), verb === 'block' ? 'blocked' : verb === 'unblock' ? 'active' : 'deleted');
-        out.line(`${app.appKey} is now ${app.state}`);
-        return 0;
-      }
-      case 'rotate-secret': {
-        const app = await apps.rotateSecret(target());
-        if (values.json) out.json({ appKey: app.appKey, appSecret: app.appSecret });
-        else out.line(`New App Secret for ${app.appKey}: ${app.appSecret}\nEvery token issued before now is refused.`);
-        return 0;
-      }
-      default:
-        throw new UsageError(verb ? `unknown verb "app ${verb}"\n${appUsage}` : appUsage);
-    }
-  });
-}
+/** `parley app <verb>`: each works on the same store as a running server, which sees the change within a second. */
+const appVerbs: Record<string, AppVerb> = {
+  create: {
+    summary: 'creates an app and prints its App Key and App Secret',
+    flags: [...settingFlagList, jsonFlag, ...storeFlags],
+    run: async (apps, values, positionals) => {
+      noArguments('create', positionals);
+      const settings = settingsFrom(values);
+      if (!settings.name) throw new UsageError('parley app create needs --name NAME');
+      const app = await apps.create({ ...settings, name: settings.name });
+      if (values.json) stdoutOutput.json({ appKey: app.appKey, appSecret: app.appSecret });
+      else stdoutOutput.line(`Created app "${app.name}"\n  App Key:    ${app.appKey}\n  App Secret: ${app.appSecret}`);
+      return 0;
+    },
+  },
+  list: {
+    summary: 'lists the apps, without their secrets',
+    flags: [{ name: 'all', help: 'includes deleted apps' }, jsonFlag, ...storeFlags],
+    run: async (apps, values, positionals) => {
+      noArguments('list', positionals);
+      const list = (await apps.list()).filter((a) => values.all || a.state !== 'deleted').map(withoutSecret);
+      if (values.json) stdoutOutput.json(list);
+      else for (const a of list) stdoutOutput.line(`${a.appKey}  ${a.state.padEnd(7)}  ${a.name}`);
+      return 0;
+    },
+  },
+  show: {
+    args: 'APPKEY',
+    summary: 'shows one app, with its secret and settings',
+    flags: [jsonFlag, ...storeFlags],
+    run: async (apps, values, positionals) => show(await apps.require(appKeyOf('show', positionals)), values.json),
+  },
+  set: {
+    args: 'APPKEY',
+    summary: 'changes an app\'s settings',
+    flags: [...settingFlagList, jsonFlag, ...storeFlags],
+    run: async (apps, values, positionals) => {
+      const appKey = appKeyOf('set', positionals);
+      const settings = settingsFrom(values);
+      if (Object.keys(settings).length === 0) throw new UsageError('parley app set needs at least one setting (parley app set --help lists them)');
+      return show(await apps.configure(appKey, settings), values.json);
+    },
+  },
+  block: {
+    args: 'APPKEY',
+    summary: 'refuses the app\'s connects and Server API calls (its users are disconnected)',
+    flags: storeFlags,
+    run: (apps, _values, positionals) => changeState(apps, appKeyOf('block', positionals), 'blocked'),
+  },
+  unblock: {
+    args: 'APPKEY',
+    summary: 'allows a blocked app again',
+    flags: storeFlags,
+    run: (apps, _values, positionals) => changeState(apps, appKeyOf('unblock', positionals), 'active'),
+  },
+  delete: {
+    args: 'APPKEY',
+    summary: 'marks the app deleted: its tokens and connections are refused',
+    flags: storeFlags,
+    run: (apps, _values, positionals) => changeState(apps, appKeyOf('delete', positionals), 'deleted'),
+  },
+  'rotate-secret': {
+    args: 'APPKEY',
+    summary: 'gives the app a new App Secret; every token issued before stops working',
+    flags: [jsonFlag, ...storeFlags],
+    run: async (apps, values, positionals) => {
+      const app = await apps.rotateSecret(appKeyOf('rotate-secret', positionals));
+      if (values.json) stdoutOutput.json({ appKey: app.appKey, appSecret: app.appSecret });
+      else stdoutOutput.line(`New App Secret for ${app.appKey}: ${app.appSecret}\nEvery token issued before now is refused.`);
+      return 0;
+    },
+  },
+};
+
+export const appCommands: Command[] = Object.entries(appVerbs).map(([verb, { run, ...rest }]) => ({
+  ...rest,
+  name: `app ${verb}`,
+  run: ({ values, positionals }) => withStore(values, (store) => run(new AppService(store), values, positionals)),
+}));
 
 /** `parley token APPKEY USERID`: a token for trying things out without writing an app server. */
-export async function tokenCommand(argv: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { ...storeFlags, 'public-url': { type: 'string' } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const [appKey, userId] = positionals;
-  if (!appKey || !userId) throw new UsageError(tokenUsage);
-  if (!isValidUserId(userId)) throw new UsageError(`USERID must be ${USER_ID_RULE}`);
-  const config = resolveConfig({ 'public-url': values['public-url'] });
-  return withStore(values, async (store) => {
-    const apps = new AppService(store);
-    const app = await apps.require(appKey);
-    const users = new UserService(store, createLocalBus());
-    out.line(await users.issueToken(app, userId, {}, config.publicUrl ?? `http://127.0.0.1:${config.port}`));
-    return 0;
-  });
+export const token: Command = {
+  name: 'token',
+  args: 'APPKEY USERID',
+  summary: 'registers USERID in the app if needed and prints a new token for it',
+  flags: [...settingFlags('publicUrl', 'port'), ...storeFlags],
+  run: async ({ values, positionals }) => {
+    const [appKey, userId, ...extra] = positionals;
+    if (!appKey || !userId || extra.length > 0) throw new UsageError('usage: parley token APPKEY USERID [options]');
+    if (!isValidUserId(userId)) throw new UsageError(`USERID must be ${USER_ID_RULE}`);
+    return withStore(values, async (store, config) => {
+      const app = await new AppService(store).require(appKey);
+      const users = new UserService(store, createLocalBus());
+      stdoutOutput.line(await users.issueToken(app, userId, {}, config.publicUrl ?? `http://127.0.0.1:${config.port}`));
+      return 0;
+    });
+  },
+};
+
+function noArguments(verb: string, positionals: string[]): void {
+  if (positionals.length > 0) throw new UsageError(`parley app ${verb} takes no arguments: ${positionals.join(' ')}`);
 }
 
-function settingsFrom(values: Partial<Record<keyof typeof settingFlags, string>>): Partial<AppSettingsInput> {
-  const settings: Partial<AppSettingsInput> = {};
-  if (values.name !== undefined) settings.name = values.name;
-  if (values['token-lifetime'] !== undefined) settings.tokenLifetimeSeconds = Number(values['token-lifetime']);
-  if (values['device-policy'] !== undefined) settings.devicePolicy = values['device-policy'] as AppSettingsInput['devicePolicy'];
-  if (values['max-devices'] !== undefined) settings.maxDevices = Number(values['max-devices']);
-  if (values['safe-domains'] !== undefined) {
-    settings.safeDomains = values['safe-domains'].split(',').map((d) => d.trim()).filter((d) => d.length > 0);
-  }
-  if (values['signature-mode'] !== undefined) settings.signatureMode = values['signature-mode'] as AppSettingsInput['signatureMode'];
-  if (values['api-rate-limit'] !== undefined) settings.apiRateLimit = Number(values['api-rate-limit']);
-  return settings;
+function appKeyOf(verb: string, positionals: string[]): string {
+  const [appKey, ...extra] = positionals;
+  if (!appKey) throw new UsageError(`parley app ${verb} needs an APPKEY`);
+  if (extra.length > 0) throw new UsageError(`parley app ${verb} takes one APPKEY, not also ${extra.join(' ')}`);
+  return appKey;
 }
 
-function show(out: Output, app: AppRecord, json: boolean | undefined): number {
-  if (json) out.json(app);
-  else for (const [key, value] of Object.entries(app)) out.line(`${key.padEnd(22)} ${JSON.stringify(value)}`);
+async function changeState(apps: AppService, appKey: string, state: AppRecord['state']): Promise<number> {
+  const app = await apps.setState(appKey, state);
+  stdoutOutput.line(`${app.appKey} is now ${app.state}`);
+  return 0;
+}
+
+function settingsFrom(values: FlagValues): Partial<AppSettingsInput> {
+  const text = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined);
+  const number = (name: string) => (text(name) === undefined ? undefined : Number(text(name)));
+  const settings: Partial<AppSettingsInput> = {
+    name: text('name'),
+    tokenLifetimeSeconds: number('token-lifetime'),
+    devicePolicy: text('device-policy') as AppSettingsInput['devicePolicy'] | undefined,
+    maxDevices: number('max-devices'),
+    safeDomains: text('safe-domains')?.split(',').map((d) => d.trim()).filter((d) => d.length > 0),
+    signatureMode: text('signature-mode') as AppSettingsInput['signatureMode'] | undefined,
+    apiRateLimit: number('api-rate-limit'),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+}
+
+function show(app: AppRecord, json: boolean | string | undefined): number {
+  if (json) stdoutOutput.json(app);
+  else for (const [key, value] of Object.entries(app)) stdoutOutput.line(`${key.padEnd(22)} ${JSON.stringify(value)}`);
   return 0;
 }
 
@@ -139,13 +179,11 @@ function withoutSecret(app: AppRecord): Omit<AppRecord, 'appSecret'> {
   return rest;
 }
 
-type StoreFlagValues = { 'data-dir'?: string; 'database-url'?: string };
-
-async function withStore(values: StoreFlagValues, work: (store: Store) => Promise<number>): Promise<number> {
-  const config = resolveConfig({ 'data-dir': values['data-dir'], 'database-url': values['database-url'] });
+async function withStore(values: FlagValues, work: (store: Store, config: ServerConfig) => Promise<number>): Promise<number> {
+  const config = loadConfig(values);
   const store = await openStore(config);
   try {
-    return await work(store);
+    return await work(store, config);
   } catch (error) {
     if (error instanceof AppNotFoundError) throw new UsageError(error.message);
     if (error instanceof ZodError) {
@@ -156,8 +194,4 @@ async function withStore(values: StoreFlagValues, work: (store: Store) => Promis
   } finally {
     await store.close();
   }
-}
-
-function withApps(values: StoreFlagValues, work: (apps: AppService) => Promise<number>): Promise<number> {
-  return withStore(values, (store) => work(new AppService(store)));
 }

@@ -1,48 +1,44 @@
-import { readFile } from 'node:fs/promises';
-import { ConfigError, parseConfigArgs, resolveConfig } from '../config.js';
-import { devAppFile } from '../core/apps/dev-app.js';
+import { ConfigError } from '../config.js';
 import { StoreConfigError } from '../store/open-store.js';
-import { appCommand, appUsage, tokenCommand, tokenUsage } from './app-command.js';
+import { appCommands, token } from './app-command.js';
+import { didYouMean } from './closest-name.js';
+import { parseCommandArgs, type Command } from './command.js';
+import { devCredentials } from './dev-credentials-command.js';
+import { doctor } from './doctor-command.js';
+import { commandHelp, groupHelp, overviewHelp } from './help.js';
 import { UsageError, stdoutOutput } from './output.js';
-import { serveCommand } from './serve-command.js';
+import { serve } from './serve-command.js';
 
-const usage = `parley — self-hosted instant messaging, RongCloud compatible
-
-  parley serve [--port 8080] [--host 127.0.0.1] [--data-dir ./data] [--public-url URL]
-               [--allowed-hosts NAMES] [--database-url URL] [--redis-url URL]
-               [--admin-token TOKEN | --admin-token-file FILE] [--metrics-token TOKEN]
-               [--demo | --no-demo] [--trust-proxy ADDRESSES] [--max-connections 100000]
-               [--max-connections-per-ip 2000] [--handshake-rate 200] [--user-send-rate 200] [--recall-window 24h]
-               [--retention-days 7] [--chatroom-history 50] [--upload-limit 20MB] [--log-level info]
-               [--native-port PORT|off] [--native-addresses HOST:PORT,...] [--tls-cert FILE --tls-key FILE]
-      each flag has an environment twin: PARLEY_PORT, PARLEY_HOST, PARLEY_DATA_DIR, ...
-      (booleans: PARLEY_DEMO / PARLEY_NO_DEMO = 1/0, true/false, yes/no, on/off)
-  ${appUsage.split('\n').join('\n  ')}
-  ${tokenUsage.split('\n').join('\n  ')}
-  parley dev-credentials [--data-dir DIR]   print the development app's App Key and App Secret`;
+/** Every command and verb, in the order `parley --help` lists them; each declares its own flags and help. */
+export const commands: readonly Command[] = [serve, ...appCommands, token, devCredentials, doctor];
 
 /** The `parley` entry point; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'serve':
-        return await serveCommand(parseConfigArgs(rest).config);
-      case 'app':
-        return await appCommand(rest, stdoutOutput);
-      case 'token':
-        return await tokenCommand(rest, stdoutOutput);
-      case 'dev-credentials':
-        return await devCredentials(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        stdoutOutput.line(usage);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command "${command}"\n\n${usage}`);
+    const [first, second] = argv;
+    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+      const topic = first === 'help' ? argv.slice(1) : [];
+      stdoutOutput.line(topic.length > 0 ? helpFor(topic) : overviewHelp(commands));
+      return first === undefined ? 2 : 0;
     }
+    const command = commands.find((c) => c.name === `${first} ${second}`) ?? commands.find((c) => c.name === first);
+    if (!command) {
+      if (isGroup(first)) {
+        if (second === undefined || second === '--help' || second === '-h') {
+          stdoutOutput.line(groupHelp(first, commands));
+          return second === undefined ? 2 : 0;
+        }
+        throw new UsageError(`unknown verb "${first} ${second}"${didYouMean(second, verbsOf(first))}\n\n${groupHelp(first, commands)}`);
+      }
+      throw new UsageError(`unknown command "${first}"${didYouMean(first, topWords())} (parley --help lists them)`);
+    }
+    const rest = argv.slice(command.name.split(' ').length);
+    const parsed = parseCommandArgs(command, rest);
+    if (parsed.values.help) {
+      stdoutOutput.line(commandHelp(command));
+      return 0;
+    }
+    return await command.run(parsed);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError || error instanceof StoreConfigError || isArgError(error)) {
       process.stderr.write(`parley: ${(error as Error).message}\n`);
@@ -56,15 +52,26 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function devCredentials(argv: string[]): Promise<number> {
-  const dataDirFlag = argv[0] === '--data-dir' ? argv[1] : undefined;
-  const { dataDir } = resolveConfig({ 'data-dir': dataDirFlag });
-  try {
-    stdoutOutput.line((await readFile(devAppFile(dataDir), 'utf8')).trim());
-    return 0;
-  } catch {
-    throw new UsageError(`no development app in ${dataDir}: run \`npm start\` once, or \`parley app create --name NAME\``);
-  }
+/** `parley help app set`, `parley help app`, `parley help serve`. */
+function helpFor(topic: string[]): string {
+  const name = topic.join(' ');
+  const command = commands.find((c) => c.name === name);
+  if (command) return commandHelp(command);
+  if (topic.length === 1 && isGroup(name)) return groupHelp(name, commands);
+  throw new UsageError(`no command "${name}"${didYouMean(name, commands.map((c) => c.name))} (parley --help lists them)`);
+}
+
+/** A word that starts several commands (`app`). */
+function isGroup(word: string): boolean {
+  return commands.some((c) => c.name.startsWith(`${word} `));
+}
+
+function verbsOf(group: string): string[] {
+  return commands.filter((c) => c.name.startsWith(`${group} `)).map((c) => c.name.slice(group.length + 1));
+}
+
+function topWords(): string[] {
+  return [...new Set(commands.map((c) => c.name.split(' ')[0] ?? c.name))];
 }
 
 /** node:util parseArgs reports unknown or malformed flags with these codes. */

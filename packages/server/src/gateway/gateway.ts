@@ -21,6 +21,7 @@ import { liveDownStream } from './down-stream.js';
 import { statusPush } from './topics/online-status.js';
 import type { PublishAnswer, PublishHandler, QueryAnswer, QueryHandler } from './topics/topic-handler.js';
 import { connAckStatusFor, disconnectStatusFor } from './refusal-status.js';
+import { SlicedQueue } from './sliced-queue.js';
 import type { FrameTransport, TransportEvents } from './transport.js';
 import { UnhandledTopics } from './unhandled-topics.js';
 
@@ -56,6 +57,11 @@ export const NOTICE_REPEAT_AFTER_MS = 3000;
  * fan-out, a write per device.
  */
 const ROOM_PUSH_SLICE = 500;
+/**
+ * Connections forgotten (or, at shutdown, closed) per turn of the event loop: thousands may end at
+ * once, and cleaning each up where its end is heard would stall every other connection meanwhile.
+ */
+const CLOSE_SLICE = 200;
 
 export interface GatewayDeps {
   sessions: SessionService;
@@ -82,6 +88,12 @@ export class Gateway {
   private readonly byApp = new Map<string, Set<GatewayConnection>>();
   /** Sessions being given back, so that close() can wait for them. */
   private readonly releasing = new Set<Promise<void>>();
+  /** Ended connections waiting to be forgotten, a slice per turn (see CLOSE_SLICE). */
+  private readonly releases = new SlicedQueue<GatewayConnection>(
+    (connection) => this.forget(connection),
+    (err) => this.deps.logger.error({ err }, 'could not forget a closed connection'),
+    CLOSE_SLICE,
+  );
   /** Counts app checks, so that a connect admitted while one ran is checked again (see authenticate). */
   private appChecks = 0;
   private readonly sweeper: NodeJS.Timeout;
@@ -117,7 +129,14 @@ export class Gateway {
     this.accepting = false;
     clearInterval(this.sweeper);
     this.unsubscribe();
-    for (const connection of [...this.connections]) this.step(connection, { type: 'shutdown' });
+    const shutdowns = new SlicedQueue<GatewayConnection>(
+      (connection) => this.step(connection, { type: 'shutdown' }),
+      (err) => this.deps.logger.error({ err }, 'could not close a connection at shutdown'),
+      CLOSE_SLICE,
+    );
+    for (const connection of this.connections) shutdowns.push(connection);
+    await shutdowns.drained();
+    await this.releases.drained();
     await Promise.all([...this.releasing]);
   }
 
@@ -559,8 +578,16 @@ export class Gateway {
     this.step(connection, { type: 'dropped', status: disconnectStatusFor[reason], detail: reason });
   }
 
-  /** Forgets the connection and gives its session back; the machine asks for it once per connection. */
+  /**
+   * The machine asks for this once per connection, once it is closed: nothing is sent on it any
+   * more, so forgetting it and giving its session back can wait for its turn.
+   */
   private release(connection: GatewayConnection): void {
+    this.releases.push(connection);
+  }
+
+  /** Forgets the connection and gives its session back. */
+  private forget(connection: GatewayConnection): void {
     this.connections.delete(connection);
     this.gauge.dec();
     const session = connection.session;

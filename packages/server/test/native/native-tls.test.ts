@@ -91,4 +91,13 @@ describe('TLS on every port', () => {
     const addresses = (JSON.parse(answer.text) as { serverAddr: { protocol: number }[] }).serverAddr;
     expect(addresses.map((a) => a.protocol)).toEqual([2, 2]);
   });
+
+  it('sends the Web SDK to wss when it navigated over HTTPS, and to ws over plain HTTP', async () => {
+    const token = String((await callServerApi(server.url, 'user/getToken', { userId: 'tls-web-navi' }, server.devApp)).body.token);
+    const form = { 'content-type': 'application/x-www-form-urlencoded', 'rc-appkey': server.devApp.appKey, host: `127.0.0.1:${server.port}` };
+    const secure = await https('/v2/navi.json', `token=${encodeURIComponent(token)}&v=5.38.0&platfrom=web`, form);
+    expect(JSON.parse(secure.text)).toMatchObject({ code: 200, serverAddr: [{ addr: `127.0.0.1:${server.port}`, protocol: 6 }] });
+    const plain = await fetch(`${server.url}/v2/navi.json`, { method: 'POST', headers: { 'content-type': form['content-type'], 'rc-appkey': form['rc-appkey'] }, body: `token=${encodeURIComponent(token)}&v=5.38.0&platfrom=web` });
+    expect(await plain.json()).toMatchObject({ code: 200, serverAddr: [{ addr: `127.0.0.1:${server.port}`, protocol: 5 }] });
+  });
 });

@@ -11,11 +11,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  *   then both sides are closed, so the client sees a truncated frame;
  * - `refuse(true)`: new connections are reset at once.
  *
- * `connections` counts accepted client connections (per `countConnections` path filter when given).
+ * `connections` counts accepted client connections (per `countConnections` path filter when given);
+ * `firstBytes` holds the first byte each client sent (0x16 opens TLS), in the order they came.
  */
 export class FaultProxy {
   connections = 0;
   faults = 0;
+  readonly firstBytes: number[] = [];
   private readonly pairs = new Set<{ client: Socket; upstream: Socket; cutNext: boolean }>();
   private holes = false;
   private delayMs = 0;
@@ -118,6 +120,7 @@ export class FaultProxy {
         else setTimeout(write, at - Date.now());
       });
     };
+    client.once('data', (chunk: Buffer) => this.firstBytes.push(chunk[0] ?? -1));
     forward(client, upstream, false);
     forward(upstream, client, true);
     const end = () => this.drop(pair, false);

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import {
   decodeNativeServerFrame,
   encodeNativeClientFrame,
@@ -37,6 +38,14 @@ export class NativeRawClient {
   static open(port: number, localAddress = '127.0.0.1'): Promise<NativeRawClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ port, host: '127.0.0.1', localAddress, noDelay: true }, () => resolve(new NativeRawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** The same over TLS (the native stack's protocol 2), trusting `ca`; `socket` is then a TLSSocket. */
+  static openTls(port: number, ca: Buffer): Promise<NativeRawClient> {
+    return new Promise((resolve, reject) => {
+      const socket: TLSSocket = tlsConnect({ port, host: '127.0.0.1', ca }, () => resolve(new NativeRawClient(socket)));
       socket.once('error', reject);
     });
   }

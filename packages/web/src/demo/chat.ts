@@ -1,4 +1,5 @@
 import { ConnectionStatus, ConversationType, IMClient, IMError, type Message } from '@parley/client/browser';
+import { sharedWorkerUrl } from './shared-worker.js';
 import { ConversationType as WireConversationType, MessageDirection, USER_ID_PATTERN_SOURCE, USER_ID_RULE } from '@parley/protocol';
 import { bilingual, clock, fill, h, svg } from '../shared/dom.js';
 import { RequestError } from '../shared/http.js';
@@ -111,7 +112,7 @@ export class ChatPage {
     this.render();
     this.showStatus(ConnectionStatus.CONNECTING);
     if (this.login.groupId) this.remember(ConversationType.GROUP, this.login.groupId, undefined);
-    this.client.init(this.login.appKey);
+    this.client.init(this.login.appKey, { sharedWorkerUrl });
     this.client.addConnectionStatusListener((status, code) => {
       this.showStatus(status);
       // Outside the reconnect cycle, a status that comes with a code is where the SDK stopped for good.

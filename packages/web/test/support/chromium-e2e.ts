@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { freePort } from '../../../server/test/support/free-port.js';
 import { makeTempDir } from '../../../server/test/support/temp-dir.js';
@@ -21,10 +21,12 @@ export interface ChromiumE2e {
   /** Starts `parley serve` on the same port and data directory, e.g. again after `stopServer`. */
   startServer(): Promise<void>;
   stopServer(): Promise<void>;
-  /** A page in a fresh browser context: its own storage, so its own IndexedDB (a device of its own). */
-  openPage(name: string, path?: string): Promise<Page>;
-  /** Opens the demo chat on a fresh context and logs `userId` in, until the page shows it connected. */
-  logIn(name: string, userId: string): Promise<Page>;
+  /** A browser context of its own storage (its own IndexedDB): a device. Its pages are tabs of one browser. */
+  newContext(): Promise<BrowserContext>;
+  /** A page in `context`, by default a fresh one (a device of its own). */
+  openPage(name: string, path?: string, context?: BrowserContext): Promise<Page>;
+  /** Opens the demo chat (on a fresh context unless given one) and logs `userId` in, until the page shows it connected. */
+  logIn(name: string, userId: string, context?: BrowserContext): Promise<Page>;
 }
 
 /**
@@ -61,16 +63,18 @@ export function chromiumE2e(dataDirPrefix: string, serverArgs: readonly string[]
       server?.child.kill('SIGTERM');
       await server?.exited;
     },
-    async openPage(name, path = '/') {
-      const context = await started(browser, 'the browser').newContext({ viewport: { width: 1100, height: 720 }, locale: 'zh-CN' });
-      const page = await context.newPage();
+    newContext() {
+      return started(browser, 'the browser').newContext({ viewport: { width: 1100, height: 720 }, locale: 'zh-CN' });
+    },
+    async openPage(name, path = '/', context) {
+      const page = await (context ?? (await e2e.newContext())).newPage();
       page.setDefaultTimeout(STEP_MS);
       page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
       await page.goto(url(path));
       return page;
     },
-    async logIn(name, userId) {
-      const page = await e2e.openPage(name, '/');
+    async logIn(name, userId, context) {
+      const page = await e2e.openPage(name, '/', context);
       await page.locator('#user-id').fill(userId);
       await page.getByRole('button', { name: '登录 Log in' }).click();
       await connected(page);

@@ -17,7 +17,7 @@ export interface RedisBusOptions {
   logger?: Logger;
 }
 
-const DEFAULT_KEY_PREFIX = 'parley:';
+export const DEFAULT_KEY_PREFIX = 'parley:';
 const DEFAULT_SESSION_TTL_MS = 30_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 /** Reconnect attempts back off to at most this, so a restarted Redis is found again within a second. */
@@ -295,7 +295,7 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
   };
 }
 
-function redisKeys(prefix: string) {
+export function redisKeys(prefix: string) {
   return {
     events: `${prefix}events`,
     sessionPrefix: `${prefix}session:`,

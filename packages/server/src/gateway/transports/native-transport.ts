@@ -11,6 +11,7 @@ import {
 import type { Logger } from 'pino';
 import type { Gateway } from '../gateway.js';
 import type { FrameTransport, TransportEvents } from '../transport.js';
+import { writeCoalescing } from './write-coalescing.js';
 
 /** How long a closed native connection may take to send what it still has before it is cut. */
 const CLOSE_GRACE_MS = 2000;
@@ -50,6 +51,7 @@ class NativeTransport implements FrameTransport {
   }
 
   send(frame: FrameInput<ServerFrame>): void {
+    writeCoalescing.hold(this.socket);
     this.socket.write(encodeNativeServerFrame(frame));
   }
 

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from 'node:tls';
+import { TLSSocket, type SecureContext } from 'node:tls';
 
 const TLS_HANDSHAKE = 0x16;
 
@@ -25,8 +25,11 @@ export interface Routes {
 export interface PortSharingOptions {
   /** A socket that sends nothing this long after connecting is closed. */
   firstByteTimeoutMs: number;
-  /** Certificate and key: then TLS is taken too, and what it carries is routed the same way. */
-  tls?: SecureContextOptions;
+  /**
+   * Certificate and key: then TLS is taken too, and what it carries is routed the same way. Read at
+   * each handshake, so a reloaded certificate serves the next connection.
+   */
+  tls?: { readonly context: SecureContext };
   /** A TLS handshake that failed (a bad client, a port scanner): for the log. */
   onTlsError?: (error: Error) => void;
 }
@@ -53,8 +56,8 @@ export function routeByFirstByte(routes: Routes, options: PortSharingOptions): (
         socket.resume();
         return;
       }
-      if (first === TLS_HANDSHAKE && context && !secured) {
-        secure(socket, head, context);
+      if (first === TLS_HANDSHAKE && options.tls && !secured) {
+        secure(socket, head, options.tls.context);
         return;
       }
       // A port without HTTP gives everything else to the native transport, which says what is wrong.
@@ -68,7 +71,6 @@ export function routeByFirstByte(routes: Routes, options: PortSharingOptions): (
       process.nextTick(() => socket.resume());
     });
   };
-  const context = options.tls ? createSecureContext(options.tls) : undefined;
   /** The TLS handshake, then the decrypted stream routed like any other. */
   const secure = (socket: Socket, head: Buffer, secureContext: SecureContext): void => {
     const tls = new TLSSocket(withHead(socket, head), { isServer: true, secureContext });

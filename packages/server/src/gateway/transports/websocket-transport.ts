@@ -5,6 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Gateway } from '../gateway.js';
 import { handshakeFromUrl } from '../handshake.js';
 import type { CloseReason, FrameTransport, TransportEvents } from '../transport.js';
+import { writeCoalescing } from './write-coalescing.js';
 
 /** WebSocket close codes for each reason the core closes a connection. */
 export const CLOSE_CODES: Readonly<Record<CloseReason, number>> = {
@@ -21,6 +22,8 @@ class WebSocketTransport implements FrameTransport {
 
   constructor(
     private readonly ws: WebSocket,
+    /** The upgraded socket under `ws`: its writes are coalesced per event-loop turn. */
+    private readonly socket: Duplex,
     readonly ip: string,
     readonly origin: string | undefined,
   ) {}
@@ -34,6 +37,7 @@ class WebSocketTransport implements FrameTransport {
   }
 
   send(frame: FrameInput<ServerFrame>): void {
+    writeCoalescing.hold(this.socket);
     this.ws.send(encodeServerFrame(frame), { binary: true });
   }
 
@@ -67,7 +71,7 @@ export function serveWebSocket(httpServer: Server, gateway: Gateway, clientAddre
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       const origin = request.headers.origin;
-      const events = gateway.accept(new WebSocketTransport(ws, clientAddress(request), origin), handshakeFromUrl(url.searchParams, origin));
+      const events = gateway.accept(new WebSocketTransport(ws, socket, clientAddress(request), origin), handshakeFromUrl(url.searchParams, origin));
       ws.on('message', (data, isBinary) => deliver(events, data, isBinary));
       ws.on('close', () => events.closed());
       ws.on('error', () => ws.terminate());

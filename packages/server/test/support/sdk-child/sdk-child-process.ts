@@ -53,6 +53,8 @@ export interface SdkChildOptions {
   sdkLogs?: boolean;
   /** Default time limit of each command. */
   commandTimeoutMs?: number;
+  /** More environment for the child (`NODE_EXTRA_CA_CERTS` for a test's own certificate, say). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ExitStatus {
@@ -116,7 +118,7 @@ export abstract class SdkChildProcess<Payloads, Unlisted> {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // The test runner's own Node flags (loaders, conditions) are not for the child.
       execArgv: [],
-      env: { ...process.env, PARLEY_SDK_LOGS: echoOutput ? '1' : '0' },
+      env: { ...process.env, ...options.env, PARLEY_SDK_LOGS: echoOutput ? '1' : '0' },
     });
     this.#child = child;
     this.label = options.label ?? `${kind} (pid ${child.pid})`;
