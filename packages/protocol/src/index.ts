@@ -46,6 +46,7 @@ export {
   PayloadDecodeError,
   PayloadEncodeError,
   decodePayload,
+  encodeDownStreamPage,
   encodePayload,
   isPayloadName,
 } from './proto/payload.js';

@@ -9,7 +9,7 @@ import type {
   RelationsOutput,
   UpStreamMessage,
 } from './messages.js';
-import { PAYLOAD_NAMES, PayloadDecodeError, PayloadEncodeError, decodePayload, encodePayload, isPayloadName } from './payload.js';
+import { PAYLOAD_NAMES, PayloadDecodeError, PayloadEncodeError, decodePayload, encodeDownStreamPage, encodePayload, isPayloadName } from './payload.js';
 
 const SENT = 1_712_345_678_901;
 
@@ -231,6 +231,28 @@ describe('round trips', () => {
       status: 0,
       toUserIds: [],
     });
+  });
+});
+
+describe('a page of messages encoded beforehand', () => {
+  const messages = [
+    { fromUserId: 'alice', type: 1, classname: 'RC:TxtMsg', content: '{"content":"hi"}', dataTime: 1_700_000_000_001, status: 48, msgId: 'M1', direction: 2, toUserIds: [] },
+    { fromUserId: 'bob', type: 3, groupId: 'g1', classname: 'RC:ImgMsg', content: '{"content":"…"}', dataTime: 1_700_000_000_002, status: 16, msgId: 'M2', toUserIds: ['carol'] },
+  ];
+
+  it('gives the bytes encodePayload gives for the same page', () => {
+    for (const finished of [true, false]) {
+      for (const list of [[], messages]) {
+        const page = encodeDownStreamPage(list.map((m) => encodePayload('DownStreamMessage', m)), 1_700_000_000_123, finished);
+        expect(Buffer.from(page).equals(Buffer.from(encodePayload('DownStreamMessages', { list, syncTime: 1_700_000_000_123, finished })))).toBe(true);
+      }
+    }
+  });
+
+  it('decodes to the messages it was made of', () => {
+    const page = decodePayload('DownStreamMessages', encodeDownStreamPage(messages.map((m) => encodePayload('DownStreamMessage', m)), 42, false));
+    expect(page.list.map((m) => m.msgId)).toEqual(['M1', 'M2']);
+    expect(page).toMatchObject({ syncTime: 42, finished: false });
   });
 });
 

@@ -251,3 +251,28 @@ function findMissingRequired(type: protobuf.Type, value: unknown, path: string):
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * A DownStreamMessages page from messages encoded beforehand (`encodePayload('DownStreamMessage',
+ * …)`): the bytes `encodePayload` gives for the same page, without encoding again a message that
+ * many inboxes share. Only the fields a pull answer carries.
+ */
+export function encodeDownStreamPage(list: readonly Uint8Array[], syncTime: number, finished: boolean): Uint8Array {
+  const writer = protobuf.Writer.create();
+  for (const item of list) writer.uint32(pageFields.list).bytes(item);
+  writer.uint32(pageFields.syncTime).int64(syncTime);
+  writer.uint32(pageFields.finished).bool(finished);
+  const bytes = writer.finish();
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The tags (field number and wire type) of the DownStreamMessages fields a page writes, read from the schema. */
+const pageFields = (() => {
+  const type = messageTypes.get('DownStreamMessages') as protobuf.Type;
+  const tag = (name: string, wireType: number): number => {
+    const field = type.fields[name];
+    if (!field) throw new Error(`DownStreamMessages has no field ${name}`);
+    return (field.id << 3) | wireType;
+  };
+  return { list: tag('list', 2), syncTime: tag('syncTime', 0), finished: tag('finished', 0) };
+})();

@@ -8,6 +8,7 @@ import {
   MessageFlag,
   modifyConvertExt,
   recallNotificationContent,
+  encodePayload,
   type DownStreamMessage,
 } from '@parley/protocol';
 import type { LiveMessage } from '../bus/bus.js';
@@ -40,6 +41,24 @@ export function toDownStream(message: StoredMessage, viewer: string, flavor: Fla
     toUserIds: message.toUserIds ?? [],
     ...changedParts(message, sentByViewer),
   };
+}
+
+/**
+ * Encoded received messages, by stored message and flavor. What a recipient reads of a message is
+ * the same for every recipient, so a group message is encoded once, not once for each member who
+ * pulls it. A stored message is never changed in place (a change makes a new object), and the cache
+ * lets go of it with the last inbox tail that holds it.
+ */
+const encodedReceived = new WeakMap<StoredMessage, Partial<Record<Flavor, Uint8Array>>>();
+
+/** toDownStream, encoded; `optionBits` (the viewer's own) leave the cache aside. */
+export function encodeDownStream(message: StoredMessage, viewer: string, flavor: Flavor, optionBits?: number): Uint8Array {
+  if (message.senderId === viewer || optionBits !== undefined) {
+    return encodePayload('DownStreamMessage', { ...toDownStream(message, viewer, flavor), ...(optionBits === undefined ? {} : { optionBits }) });
+  }
+  let byFlavor = encodedReceived.get(message);
+  if (!byFlavor) encodedReceived.set(message, (byFlavor = {}));
+  return (byFlavor[flavor] ??= encodePayload('DownStreamMessage', toDownStream(message, viewer, flavor)));
 }
 
 /**

@@ -102,6 +102,8 @@ export class Gateway {
   private readonly connects: Counter<'result'>;
   private readonly unhandled: UnhandledTopics;
   private accepting = true;
+  /** The members a group message reaches mostly get its notice at the same cursor: encoded once. */
+  private lastInboxNotice: { cursor: number; payload: Uint8Array } = { cursor: -1, payload: new Uint8Array(0) };
 
   constructor(
     private readonly deps: GatewayDeps,
@@ -469,7 +471,8 @@ export class Gateway {
     }
     connection.awaitingPullSince = this.deps.now();
     connection.noticedCursor = cursor;
-    this.push(connection, Topic.s_ntf, encodePayload('NotifyMsg', { type: NotifyType.PULL_MESSAGES, time: cursor }));
+    if (this.lastInboxNotice.cursor !== cursor) this.lastInboxNotice = { cursor, payload: encodePayload('NotifyMsg', { type: NotifyType.PULL_MESSAGES, time: cursor }) };
+    this.push(connection, Topic.s_ntf, this.lastInboxNotice.payload);
   }
 
   /**

@@ -1,7 +1,7 @@
-import { AckStatus, decodePayload, encodePayload, RECALL_LOWERS_UNREAD, Topic } from '@parley/protocol';
+import { AckStatus, decodePayload, encodeDownStreamPage, RECALL_LOWERS_UNREAD, Topic } from '@parley/protocol';
 import type { MessageService } from '../../core/messaging/message-service.js';
 import type { ReadStateService } from '../../core/messaging/read-state.js';
-import { toDownStream } from '../down-stream.js';
+import { encodeDownStream } from '../down-stream.js';
 import type { TopicHandlers } from './topic-handler.js';
 
 /** Inbox entries per pullMsg answer; a larger backlog comes in several pages (`finished: false`). */
@@ -22,11 +22,11 @@ export function pullTopics(messages: Pick<MessageService, 'pull'>, readState: Pi
         const lowering = await readState.recallsLoweringUnread(session.appKey, session.userId, delivered);
         return {
           status: AckStatus.SUCCESS,
-          payload: encodePayload('DownStreamMessages', {
-            list: delivered.map((e) => ({ ...toDownStream(e.message, session.userId, flavor), ...(lowering.has(e.message.uid) ? { optionBits: RECALL_LOWERS_UNREAD } : {}) })),
-            syncTime: page.cursor,
-            finished: page.finished,
-          }),
+          payload: encodeDownStreamPage(
+            delivered.map((e) => encodeDownStream(e.message, session.userId, flavor, lowering.has(e.message.uid) ? RECALL_LOWERS_UNREAD : undefined)),
+            page.cursor,
+            page.finished,
+          ),
           inboxCursor: page.cursor,
         };
       },
