@@ -10,6 +10,13 @@ import { MEMBERSHIP_PERIODS_KEPT, type AppendedMessage, type AppRecord, type Con
  * The behaviour every Store backend must show. Each backend's test file calls this with a factory
  * that returns an empty, migrated store.
  */
+/** Where an append put the message in one user's inbox. */
+function cursorOf(result: AppendedMessage | undefined, userId: string): number {
+  const cursor = result?.cursors.find((c) => c.userId === userId)?.cursor;
+  if (cursor === undefined) throw new Error(`no cursor for ${userId}`);
+  return cursor;
+}
+
 export function describeStoreContract(backend: string, open: () => Promise<Store>, reopen?: () => Promise<Store>): void {
   describe(`${backend} store`, () => {
     let store: Store;
@@ -237,11 +244,6 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         await store.apps.insert(app('a2'));
       });
 
-      const cursorOf = (result: AppendedMessage | undefined, userId: string): number => {
-        const cursor = result?.cursors.find((c) => c.userId === userId)?.cursor;
-        if (cursor === undefined) throw new Error(`no cursor for ${userId}`);
-        return cursor;
-      };
 
       it('returns a direction-2 cursor for each recipient and a sender cursor only with senderCopy', async () => {
         const [group, system] = await store.messages.append([
@@ -528,6 +530,18 @@ export function describeStoreContract(backend: string, open: () => Promise<Store
         await store.close();
         store = await reopen();
         expect(await store.users.get('a1', 'u1')).toMatchObject({ name: 'kept' });
+      });
+
+      it('never hands out a cursor at or below one handed out before a purge, after a reopen too', async () => {
+        // Nothing of the inbox is left, nor any head the store kept in memory: only what the purge wrote down.
+        const appended = await store.messages.append([privateMessage('a1', 'alice', 'bob', 100), privateMessage('a1', 'alice', 'bob', 100)]);
+        const lastCursor = cursorOf(appended.at(-1), 'bob');
+        expect(await store.messages.purgeBefore(1000, 100)).toBe(2);
+        await store.close();
+        store = await reopen();
+        const [next] = await store.messages.append([privateMessage('a1', 'alice', 'bob', 100)]);
+        expect(cursorOf(next, 'bob')).toBeGreaterThan(lastCursor);
+        expect(cursorOf(next, 'alice')).toBeGreaterThan(cursorOf(appended.at(-1), 'alice'));
       });
     }
   });

@@ -5,6 +5,7 @@ import type { AppendedMessage, ChangeOutcome, MessageRepository, NewMessage, Sto
 import { notRecalledWithDelete, visibleInConversation, visibleTo } from '../hidden-messages.js';
 import { applyChange, lockChangedMessages, unshowRecalled } from './postgres-message-changes.js';
 import { inTransaction } from './postgres-transaction.js';
+import { columnList, prepared, withValues } from './postgres-prepared.js';
 import {
   CHANGES_CURSOR_JOIN,
   conversationFromRow,
@@ -33,16 +34,96 @@ const VISIBLE_TO_VIEWER = '(directed_to IS NULL OR sender_id = $7 OR strpos(dire
 /** What the viewer deleted or cleared stays out of their history ($1: the app, $7: the viewer, $2: the conversation). */
 const NOT_HIDDEN_FROM_VIEWER = visibleInConversation('messages', '$1', '$7', '$2');
 
+/** Every column of MessageRow, for the prepared statements that read messages. */
+const MESSAGE_COLUMNS: Record<keyof MessageRow, true> = {
+  seq: true,
+  app_key: true,
+  uid: true,
+  conversation_type: true,
+  target_id: true,
+  conversation_key: true,
+  sender_id: true,
+  object_name: true,
+  content: true,
+  sent_time: true,
+  flags: true,
+  client_unique_id: true,
+  recall: true,
+  recall_deleted: true,
+  modified_time: true,
+  expansion: true,
+  changes_seq: true,
+  directed_to: true,
+};
+
+/** Runs once per delivered message (the pull after each notice). */
+const PULL_INBOX = prepared(
+  'parley_pull_inbox',
+  `SELECT i.cursor AS cursor, i.direction AS direction, ${columnList(MESSAGE_COLUMNS, 'm')}, ci.cursor AS changes_cursor
+   FROM inbox i JOIN messages m ON m.seq = i.message_seq
+   ${CHANGES_CURSOR_JOIN}
+   WHERE i.app_key = $1 AND i.user_id = $2 AND i.cursor > $3 AND ${visibleTo('m', 'i.app_key', 'i.user_id')} ORDER BY i.cursor LIMIT $4`,
+);
+
+/** The batch's messages in input order (so `seq` follows it), skipping retries of stored ones. */
+const INSERT_MESSAGES = prepared(
+  'parley_insert_messages',
+  `INSERT INTO messages (app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
+     sent_time, flags, client_unique_id, expansion, changes_seq, directed_to, mentioned)
+   SELECT app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
+     sent_time, flags, client_unique_id, expansion, changes_seq, directed_to, mentioned
+   FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+     $9::bigint[], $10::int[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[])
+     WITH ORDINALITY AS t (app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
+       sent_time, flags, client_unique_id, expansion, changes_seq, directed_to, mentioned, position)
+   ORDER BY position
+   ON CONFLICT (app_key, sender_id, client_unique_id) WHERE client_unique_id IS NOT NULL DO NOTHING
+   RETURNING seq, uid, app_key, sender_id, client_unique_id`,
+);
+
+/**
+ * Locks the head of every inbox given (creating it at 0 if new) and reads its last cursor. The row
+ * locks last until commit, so concurrent appends to one inbox, from any node, take turns from here:
+ * each reads the cursor the previous one committed. Heads are locked in key order so that two
+ * batches sharing several inboxes cannot deadlock. The no-op update is what takes the lock.
+ */
+const LOCK_HEADS = prepared(
+  'parley_lock_inbox_heads',
+  `INSERT INTO inbox_heads (app_key, user_id, last_cursor)
+   SELECT app_key, user_id, 0 FROM unnest($1::text[], $2::text[]) AS t (app_key, user_id) ORDER BY app_key, user_id
+   ON CONFLICT (app_key, user_id) DO UPDATE SET last_cursor = inbox_heads.last_cursor
+   RETURNING app_key, user_id, last_cursor`,
+);
+
+/**
+ * A batch's inbox entries ($1–$5), its inboxes' new last cursors ($6–$8) and the conversation rows it
+ * points at its messages ($9–$14), in one statement: one round trip instead of three. The three parts
+ * write three different tables, so none sees or touches another's rows. Conversation rows are
+ * upserted sorted, so that concurrent batches lock them in one order.
+ */
+const WRITE_FAN_OUT = prepared(
+  'parley_write_fan_out',
+  `WITH new_entries AS (
+     INSERT INTO inbox (app_key, user_id, cursor, direction, message_seq)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bigint[])
+   ), advanced_heads AS (
+     UPDATE inbox_heads h SET last_cursor = t.last_cursor
+     FROM unnest($6::text[], $7::text[], $8::bigint[]) AS t (app_key, user_id, last_cursor)
+     WHERE h.app_key = t.app_key AND h.user_id = t.user_id
+   )
+   INSERT INTO conversations (app_key, user_id, conversation_type, target_id, version_time, last_message_seq)
+   SELECT * FROM unnest($9::text[], $10::text[], $11::int[], $12::text[], $13::bigint[], $14::bigint[])
+     AS t (app_key, user_id, conversation_type, target_id, version_time, last_message_seq)
+   ORDER BY app_key, user_id, conversation_type, target_id
+   ON CONFLICT (app_key, user_id, conversation_type, target_id)
+   DO UPDATE SET version_time = excluded.version_time, last_message_seq = excluded.last_message_seq`,
+);
+
 export function postgresMessages(pool: Pool): MessageRepository {
   return {
     append: (messages) => inTransaction(pool, (client) => appendBatch(client, messages)),
     pullInbox: async (appKey, userId, afterCursor, limit) => {
-      const { rows } = await pool.query<InboxRow>(
-        `SELECT i.cursor AS cursor, i.direction AS direction, m.*, ci.cursor AS changes_cursor FROM inbox i JOIN messages m ON m.seq = i.message_seq
-         ${CHANGES_CURSOR_JOIN}
-         WHERE i.app_key = $1 AND i.user_id = $2 AND i.cursor > $3 AND ${visibleTo('m', 'i.app_key', 'i.user_id')} ORDER BY i.cursor LIMIT $4`,
-        [appKey, userId, afterCursor, limit],
-      );
+      const { rows } = await pool.query<InboxRow>(withValues(PULL_INBOX, [appKey, userId, afterCursor, limit]));
       return rows.map(inboxEntryFromRow);
     },
     history: async (appKey, conversationKey, viewer, time, older, limit, window) => {
@@ -122,8 +203,8 @@ async function appendBatch(client: PoolClient, messages: NewMessage[]): Promise<
     else inserted.push({ message, seq });
   }
   const storedBefore = await findStoredRetries(client, retriesOfStored);
-  const fanned = await deliverToInboxes(client, inserted);
-  await touchConversations(client, inserted, fanned);
+  const fanned = await fanOutLocked(client, inserted);
+  await writeFanOut(client, inserted, fanned);
   // Only a recall applies to a message and leaves it recalled: the others refuse recalled messages.
   for (const [message, { outcome, changedSeq }] of changes) {
     if (outcome.kind === 'applied' && outcome.message.recall?.isDelete) await unshowRecalled(client, message.appKey, changedSeq, outcome.message.conversationKey);
@@ -159,18 +240,7 @@ async function appendBatch(client: PoolClient, messages: NewMessage[]): Promise<
 async function insertMessages(client: PoolClient, messages: NewMessage[], changedSeqOf: (m: NewMessage) => number | null): Promise<Map<string, number>> {
   if (messages.length === 0) return new Map();
   const { rows } = await client.query<Pick<MessageRow, 'seq' | 'uid' | 'app_key' | 'sender_id' | 'client_unique_id'>>(
-    `INSERT INTO messages (app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
-       sent_time, flags, client_unique_id, expansion, changes_seq, directed_to, mentioned)
-     SELECT app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
-       sent_time, flags, client_unique_id, expansion, changes_seq, directed_to, mentioned
-     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-       $9::bigint[], $10::int[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[])
-       WITH ORDINALITY AS t (app_key, uid, conversation_type, target_id, conversation_key, sender_id, object_name, content,
-         sent_time, flags, client_unique_id, expansion, changes_seq, directed_to, mentioned, position)
-     ORDER BY position
-     ON CONFLICT (app_key, sender_id, client_unique_id) WHERE client_unique_id IS NOT NULL DO NOTHING
-     RETURNING seq, uid, app_key, sender_id, client_unique_id`,
-    [
+    withValues(INSERT_MESSAGES, [
       messages.map((m) => m.appKey),
       messages.map((m) => m.uid),
       messages.map((m) => m.conversationType),
@@ -186,7 +256,7 @@ async function insertMessages(client: PoolClient, messages: NewMessage[], change
       messages.map(changedSeqOf),
       messages.map((m) => directedToColumn(m.toUserIds)),
       messages.map(mentionedColumn),
-    ],
+    ]),
   );
   return new Map(
     rows.map((row) => [insertKey({ uid: row.uid, appKey: row.app_key, senderId: row.sender_id, clientUniqueId: row.client_unique_id ?? undefined }), row.seq]),
@@ -211,70 +281,51 @@ async function findStoredRetries(client: PoolClient, retries: NewMessage[]): Pro
 }
 
 /**
- * Writes the inbox rows and heads of the batch. Cursors follow inbox-fan-out.ts from each inbox's
+ * What the batch writes to inboxes and conversations (inbox-fan-out.ts). Cursors follow each inbox's
  * last cursor, read under the row lock of its head, so they stay strictly increasing however the
  * nodes' clocks differ.
  */
-async function deliverToInboxes(client: PoolClient, inserted: InsertedMessage[]): Promise<FanOut> {
+async function fanOutLocked(client: PoolClient, inserted: InsertedMessage[]): Promise<FanOut> {
   const messages = inserted.map(({ message }) => message);
   const inboxes = inboxesOf(messages);
   const lastCursor = new Map<string, number>();
   if (inboxes.length > 0) {
-    // Locks the head of every inbox involved (creating it at 0 if new) and reads its last cursor. The
-    // row locks last until commit, so concurrent appends to one inbox, from any node, take turns from
-    // here: each reads the cursor the previous one committed. Heads are locked in key order so that two
-    // batches sharing several inboxes cannot deadlock. The no-op update is what takes the lock.
     const { rows: heads } = await client.query<{ app_key: string; user_id: string; last_cursor: number }>(
-      `INSERT INTO inbox_heads (app_key, user_id, last_cursor)
-       SELECT app_key, user_id, 0 FROM unnest($1::text[], $2::text[]) AS t (app_key, user_id) ORDER BY app_key, user_id
-       ON CONFLICT (app_key, user_id) DO UPDATE SET last_cursor = inbox_heads.last_cursor
-       RETURNING app_key, user_id, last_cursor`,
-      [inboxes.map((i) => i.appKey), inboxes.map((i) => i.userId)],
+      withValues(LOCK_HEADS, [inboxes.map((i) => i.appKey), inboxes.map((i) => i.userId)]),
     );
     for (const head of heads) lastCursor.set(inboxKey(head.app_key, head.user_id), head.last_cursor);
   }
-  const fanned = fanOut(messages, (_appKey, userId, key) => {
+  return fanOut(messages, (_appKey, userId, key) => {
     const previous = lastCursor.get(key);
     if (previous === undefined) throw new Error(`the inbox head of ${userId} was not locked`);
     return previous;
   });
-  if (inboxes.length === 0) return fanned;
-
-  const rows = inserted.flatMap(({ message, seq }, i) => (fanned.entries[i] ?? []).map((entry) => ({ appKey: message.appKey, seq, ...entry })));
-  await client.query(
-    `INSERT INTO inbox (app_key, user_id, cursor, direction, message_seq)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bigint[])`,
-    [rows.map((r) => r.appKey), rows.map((r) => r.userId), rows.map((r) => r.cursor), rows.map((r) => r.direction), rows.map((r) => r.seq)],
-  );
-  const heads = [...fanned.heads.values()];
-  await client.query(
-    `UPDATE inbox_heads h SET last_cursor = t.last_cursor
-     FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t (app_key, user_id, last_cursor)
-     WHERE h.app_key = t.app_key AND h.user_id = t.user_id`,
-    [heads.map((h) => h.appKey), heads.map((h) => h.userId), heads.map((h) => h.cursor)],
-  );
-  return fanned;
 }
 
-/** Points the conversations the batch changes at their latest message (inbox-fan-out.ts says which). */
-async function touchConversations(client: PoolClient, inserted: InsertedMessage[], { conversations }: FanOut): Promise<void> {
-  if (conversations.length === 0) return;
-  // Sorted, so that concurrent batches lock conversation rows in one order.
+/** Writes the inbox rows, heads and conversation rows of fanOutLocked(). */
+async function writeFanOut(client: PoolClient, inserted: InsertedMessage[], fanned: FanOut): Promise<void> {
+  // Conversations come from inbox entries: a batch without entries changes nothing.
+  if (fanned.heads.size === 0) return;
+  const rows = inserted.flatMap(({ message, seq }, i) => (fanned.entries[i] ?? []).map((entry) => ({ appKey: message.appKey, seq, ...entry })));
+  const heads = [...fanned.heads.values()];
+  const { conversations } = fanned;
   await client.query(
-    `INSERT INTO conversations (app_key, user_id, conversation_type, target_id, version_time, last_message_seq)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::bigint[])
-       AS t (app_key, user_id, conversation_type, target_id, version_time, last_message_seq)
-     ORDER BY app_key, user_id, conversation_type, target_id
-     ON CONFLICT (app_key, user_id, conversation_type, target_id)
-     DO UPDATE SET version_time = excluded.version_time, last_message_seq = excluded.last_message_seq`,
-    [
+    withValues(WRITE_FAN_OUT, [
+      rows.map((r) => r.appKey),
+      rows.map((r) => r.userId),
+      rows.map((r) => r.cursor),
+      rows.map((r) => r.direction),
+      rows.map((r) => r.seq),
+      heads.map((h) => h.appKey),
+      heads.map((h) => h.userId),
+      heads.map((h) => h.cursor),
       conversations.map((c) => c.appKey),
       conversations.map((c) => c.userId),
       conversations.map((c) => c.conversationType),
       conversations.map((c) => c.targetId),
       conversations.map((c) => c.versionTime),
       conversations.map((c) => inserted[c.messageIndex]?.seq),
-    ],
+    ]),
   );
 }
 
