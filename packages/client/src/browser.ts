@@ -8,9 +8,13 @@ export class IMClient extends IMClientBase {
     super(browserEnvironment);
   }
 
-  /** Also decides whether this client shares its user's connection with the other tabs (InitOptions.shareConnection). */
+  private linked = false;
+
+  /** Also decides, at the first init, whether this client shares its user's connection with the other tabs (InitOptions.shareConnection). */
   override init(appKey: string, options: InitOptions = {}): void {
     super.init(appKey, options);
+    if (this.linked) return;
+    this.linked = true;
     linkTabs(this, appKey, options, {
       status: this.statusListeners,
       message: this.messageListeners,

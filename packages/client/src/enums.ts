@@ -6,7 +6,10 @@ import { ConnectionErrorCode as WireCode, ConversationType as WireConversationTy
  * knows take their values from it; the others are the client's own.
  */
 export const ConnectionErrorCode = {
-  /** The client process lost its connection to the SDK's own service (native SDKs only; kept for parity). */
+  /**
+   * The IPC process ended unexpectedly; the SDK reconnects by itself. In browsers: the shared worker
+   * or leader tab holding the tabs' shared connection ended (src/tabs/), reported with SUSPEND.
+   */
   IPC_DISCONNECT: -2,
   UNKNOWN: -1,
   RC_NET_CHANNEL_INVALID: 30001,

@@ -33,11 +33,23 @@ async function eachShowsOnce(tabs: Page[], peer: string, text: string): Promise<
 
 let bob: Page;
 let carol: Page[];
+let carolBrowser: BrowserContext;
+
+/** Keeps every status the page's badge shows from now on, in `window.statusesSeen`. */
+async function recordStatuses(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const badge = document.querySelector('[data-testid="status"]') as HTMLElement;
+    const seen: string[] = [];
+    Object.assign(globalThis, { statusesSeen: seen });
+    new MutationObserver(() => seen.push(badge.dataset.status ?? '')).observe(badge, { attributes: true, attributeFilter: ['data-status'] });
+  });
+}
 
 describe('one user, many tabs, one connection (Chromium)', () => {
   it('three tabs of carol stay connected on one connection held by the shared worker, and each gets a message once', async () => {
     bob = await e2e.logIn('bob', 'bob');
-    carol = await tabsOf('carol', await e2e.newContext());
+    carolBrowser = await e2e.newContext();
+    carol = await tabsOf('carol', carolBrowser);
     for (const tab of carol) await connected(tab);
     await expect.poll(gatewayConnections, { timeout: STEP_MS }).toBe(2);
 
@@ -62,6 +74,24 @@ describe('one user, many tabs, one connection (Chromium)', () => {
     await e2e.startServer();
     for (const tab of carol) await connected(tab);
     await expect.poll(gatewayConnections, { timeout: STEP_MS }).toBe(2);
+  }, 60_000);
+
+  it('the shared worker ends: every tab says SUSPEND and is back on a new worker by itself', async () => {
+    for (const tab of carol) await recordStatuses(tab);
+    const cdp = await carolBrowser.newCDPSession(carol[0]!);
+    type TargetInfo = { type: string; targetId: string; url: string; browserContextId: string };
+    const { targetInfo: page } = (await cdp.send('Target.getTargetInfo')) as { targetInfo: TargetInfo };
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] };
+    // bob's browser has a worker of its own.
+    const workers = targetInfos.filter((t) => t.type === 'shared_worker' && t.browserContextId === page.browserContextId);
+    expect(workers).toHaveLength(1);
+    await cdp.send('Target.closeTarget', { targetId: workers[0]!.targetId });
+    for (const tab of carol) {
+      await expect.poll(() => tab.evaluate(() => (globalThis as { statusesSeen?: string[] }).statusesSeen), { timeout: STEP_MS }).toContain('SUSPEND');
+      await connected(tab);
+    }
+    await expect.poll(gatewayConnections, { timeout: STEP_MS }).toBe(2);
+    await cdp.detach();
   }, 60_000);
 
   it('carol logging in on another device kicks all three tabs, each with the seed prompt', async () => {
@@ -105,6 +135,11 @@ describe('one user, many tabs, one connection (Chromium)', () => {
     await send(bob, 'after the handover');
     await eachShowsOnce([second, third], 'bob', 'after the handover');
     await expect.poll(gatewayConnections, { timeout: STEP_MS }).toBe(3);
+
+    // Logging out in one tab ends the session for the other too.
+    await second.getByRole('button', { name: '退出 Log out' }).click();
+    await third.locator('#user-id').waitFor();
+    await expect.poll(gatewayConnections, { timeout: STEP_MS }).toBe(2);
   }, 60_000);
 
   it('no page threw', () => {

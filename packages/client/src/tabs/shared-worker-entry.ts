@@ -1,6 +1,6 @@
 import { browserEnvironment } from '../browser-environment.js';
 import { TabHost, watchTabLock } from './tab-host.js';
-import { appKeyOfWorkerName, hostLockName, isEnvelope, newHostId, type Envelope, type HostToTab } from './tab-protocol.js';
+import { appKeyOfWorkerName, hostLockName, isEnvelope, randomId, type Envelope, type HostToTab } from './tab-protocol.js';
 
 /**
  * The shared worker's script (built to dist/browser/parley-shared-worker.js, the app passes its URL
@@ -14,7 +14,7 @@ interface SharedWorkerScope {
 
 const scope = globalThis as unknown as SharedWorkerScope;
 const appKey = appKeyOfWorkerName(scope.name);
-const id = newHostId();
+const id = randomId();
 const portOf = new Map<string, MessagePort>();
 const ports = new Set<MessagePort>();
 let hosting = false;

@@ -58,6 +58,7 @@ export class TabHost {
   ) {}
 
   receive(message: TabToHost): void {
+    // Nothing in handle() rejects; the catch keeps one surprise from stopping every later message.
     this.queue = this.queue.then(() => this.handle(message)).catch(() => undefined);
   }
 
@@ -72,7 +73,13 @@ export class TabHost {
         return;
       case 'connect': {
         const previous = this.connectionOf.get(message.tab);
-        const connection = await this.connectionFor(message);
+        let connection: SharedConnection;
+        try {
+          connection = await this.connectionFor(message);
+        } catch (error) {
+          const code = carryError(error).code ?? Code.UNKNOWN;
+          return this.outlet.send(message.tab, { kind: 'connect-failed', request: message.request, code });
+        }
         if (previous && previous !== connection) this.step(previous, { type: 'tab-leave', tab: message.tab });
         this.connectionOf.set(message.tab, connection);
         connection.asked.set(message.tab, message);

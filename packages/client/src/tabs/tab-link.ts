@@ -12,7 +12,7 @@ import {
   FORWARDED_METHODS,
   hostLockName,
   isEnvelope,
-  newHostId,
+  randomId,
   restoreError,
   sharedWorkerName,
   tabLockName,
@@ -36,8 +36,8 @@ export function linkTabs(client: IMClientBase, appKey: string, options: InitOpti
   if (mode === 'own-connection') return;
   const link = new TabLink(appKey, options, listeners);
   link.route(client);
-  if (mode === 'shared-worker') link.useSharedWorker(options.sharedWorkerUrl ?? '');
-  else link.useLeaderTab();
+  // Only once the tab holds its own lock may a host watch it; until then calls wait in the link.
+  void link.holdTabLock().then(() => (mode === 'shared-worker' ? link.useSharedWorker(options.sharedWorkerUrl ?? '') : link.useLeaderTab()));
 }
 
 /** One tab's end of the shared connection: runs the link machine (link-machine.ts) on a shared worker's port or the leader's channel. */
@@ -58,11 +58,18 @@ class TabLink {
     private readonly options: InitOptions,
     private readonly listeners: ListenerSets,
   ) {
-    const tab = newHostId();
-    this.state = initialLinkState(tab);
+    this.state = initialLinkState(randomId());
     this.locks = navigator.locks;
-    // Held until the tab closes or crashes: its release is how the host learns that the tab is gone.
-    void this.locks.request(tabLockName(tab), () => new Promise<never>(() => undefined));
+  }
+
+  /** Resolves once the tab holds its lock, which it keeps until it closes or crashes: its release tells the host that the tab is gone. */
+  holdTabLock(): Promise<void> {
+    return new Promise((held) => {
+      void this.locks.request(tabLockName(this.state.tab), () => {
+        held();
+        return new Promise<never>(() => undefined);
+      });
+    });
   }
 
   /** Puts this link's methods on the client itself, in front of its own. */
@@ -226,7 +233,7 @@ function hostOptions(options: InitOptions): InitOptions {
 /** The leader's host, on its own channel object (a channel does not hear itself) so that this tab's link reaches it too. */
 function hostInThisTab(appKey: string, locks: LockManager): void {
   const channel = new BroadcastChannel(channelName(appKey));
-  const id = newHostId();
+  const id = randomId();
   const announce = () => channel.postMessage({ parley: 'host', to: undefined, message: { kind: 'host-up', host: id } } satisfies Envelope);
   const host = new TabHost(
     {

@@ -182,7 +182,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** A random id for a tab or a host (crypto.randomUUID needs a secure context; this does not). */
-export function newHostId(): string {
+export function randomId(): string {
   const bytes = new Uint8Array(12);
   globalThis.crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

@@ -114,6 +114,8 @@ export class ChatPage {
     if (this.login.groupId) this.remember(ConversationType.GROUP, this.login.groupId, undefined);
     this.client.init(this.login.appKey, { sharedWorkerUrl });
     this.client.addConnectionStatusListener((status, code) => {
+      // Logged out in another tab of this user, on the connection they share: out here too.
+      if (status === ConnectionStatus.SIGN_OUT && !this.ended) return this.signedOutElsewhere();
       this.showStatus(status);
       // Outside the reconnect cycle, a status that comes with a code is where the SDK stopped for good.
       const reconnecting = status === ConnectionStatus.CONNECTING || status === ConnectionStatus.SUSPEND;
@@ -728,6 +730,14 @@ export class ChatPage {
     const quitting = this.room ? this.client.quitChatRoom(DEMO_ROOM).catch(() => undefined) : Promise.resolve();
     this.room = undefined;
     void quitting.then(() => this.client.logout());
+    this.leave(this.login.userId);
+  }
+
+  private signedOutElsewhere(): void {
+    this.ended = true;
+    this.stopRoomTimer();
+    document.title = this.baseTitle;
+    this.room = undefined;
     this.leave(this.login.userId);
   }
 

@@ -1,8 +1,7 @@
 /**
  * The login of this tab, kept in sessionStorage: a reload reconnects with the same token, while
- * another tab stays free to be another user. The device id is not kept: a duplicated tab (which
- * copies sessionStorage) is then a second device that kicks the first with a clear prompt, rather
- * than the same device taking the session back and forth.
+ * another tab stays free to be another user. Tabs of one user (a duplicated tab copies
+ * sessionStorage) share one connection through the SDK (shared-worker.ts).
  */
 export interface SavedLogin {
   appKey: string;
