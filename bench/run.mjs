@@ -127,7 +127,7 @@ for (const scenario of scenarios) {
     const quietMs = Number(values['quiet-wait'] ?? (quick ? 0 : 30)) * 1000;
     const busy = quietMs > 0 ? await waitForQuiet(quietMs) : undefined;
     if (busy !== undefined && busy > 0.3) log(`   (the rest of the machine still uses ${busy} cores)`);
-    const profiling = name === 'parley' && values.profile === scenario.name;
+    const profiling = (name === 'parley' || name === 'parley-cluster') && values.profile === scenario.name;
     if (profiling) target.profileNextStart(profileDir);
     try {
       const t0 = Date.now();

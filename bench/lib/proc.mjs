@@ -59,6 +59,10 @@ export function spawnNode(o) {
     loopDelay() {
       return ask('loop');
     },
+    /** From now on, loopDelay() also reports `busyCpuMax`: the most CPU ms the process used between two 5 ms turns (probe.mjs). */
+    busyOn() {
+      return ask('busy-on');
+    },
     /** @param {NodeJS.Signals} signal */
     async stop(signal = 'SIGTERM', graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -24,7 +24,7 @@ export default {
     quick
       ? { nodeCounts: [1, 2], pairs: 50, workers: 2, stepMs: 2000, warmupMs: 500, drainMs: 1000, startRate: 500, factor: 2, maxSteps: 3, maxOutstanding: 100, fixedRate: 200, holdAt: [2000], holdNodes: 2, holdWorkers: 2, warmup: 100, concurrency: 64, holdMs: 1000 }
       : { nodeCounts: [1, 2, 3], pairs: 200, workers: 2, stepMs: 4000, warmupMs: 1000, drainMs: 2000, startRate: 500, factor: 1.5, maxSteps: 10, maxOutstanding: 100, fixedRate: 200, holdAt: [20_000, 50_000, 100_000], holdNodes: 6, holdWorkers: 6, warmup: 3000, concurrency: 64, holdMs: 5000 },
-  users: (/** @type {any} */ p) => Math.max(2 * p.pairs, p.holdAt.at(-1)),
+  users: (/** @type {any} */ p) => Math.max(2 * p.pairs, p.holdAt.at(-1) ?? 0),
 
   /** @param {any} target @param {any} p @param {any} ctx */
   async run(target, p, ctx) {
@@ -45,7 +45,8 @@ export default {
     }
     const base = messaging[0]?.maxRate;
     for (const m of messaging) m.scaling = base && m.maxRate ? round(m.maxRate / base) : null;
-    const connections = await part('connections', () => holdConnections(target, p, ctx));
+    // `--param 'cluster-scale.holdAt=[]'` leaves the connections part out (messaging only).
+    const connections = p.holdAt.length ? await part('connections', () => holdConnections(target, p, ctx)) : undefined;
     return { messaging, connections };
   },
 };

@@ -52,6 +52,10 @@ export function parleyClusterTarget(ctx) {
   let app;
   /** @type {Map<string, string>} */
   const tokens = new Map();
+  /** --cpu-prof for every node of the next start (`--profile cluster-scale`). @type {string | undefined} */
+  let profileDir;
+  /** @type {string[]} */
+  let nodeFlags = [];
 
   /** Claims a Redis database (see REDIS_DBS) and empties it; stop() empties it again. */
   async function claimRedisDb() {
@@ -87,7 +91,7 @@ export function parleyClusterTarget(ctx) {
     mkdirSync(dir, { recursive: true });
     const port = ports[i];
     const args = ['--data-dir', dir, '--public-url', `http://127.0.0.1:${port}`, '--database-url', databaseUrl, '--redis-url', `${REDIS}/${redisDb}`];
-    nodes[i] = { port, proc: await serveParley({ port, args, logFile: join(ctx.tmpDir, `parley-cluster-node-${i}.log`) }) };
+    nodes[i] = { port, proc: await serveParley({ port, args, logFile: join(ctx.tmpDir, `parley-cluster-node-${i}.log`), nodeFlags }) };
   }
 
   const target = {
@@ -99,6 +103,10 @@ export function parleyClusterTarget(ctx) {
     /** One process holds at most 20,000 open files here; a node keeps some for itself. */
     maxConnectionsPerNode: 19_500,
     canRestart: false,
+    /** Turns on --cpu-prof for every node of the next start. */
+    profileNextStart(/** @type {string} */ dir) {
+      profileDir = dir;
+    },
     /** Starts `o.nodes` nodes (default 1) over a fresh schema and an emptied Redis database. */
     async start(/** @type {{nodes?: number}} */ o = {}) {
       const count = o.nodes ?? 1;
@@ -107,6 +115,8 @@ export function parleyClusterTarget(ctx) {
         const port = await freePort();
         if (!ports.includes(port)) ports.push(port);
       }
+      nodeFlags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+      profileDir = undefined;
       dataDir = join(ctx.tmpDir, `parley-cluster-${++starts}`);
       schema = `bench_${randomBytes(6).toString('hex')}`;
       // statement_timeout bounds the DROP at stop, which waits for a killed node's backends.

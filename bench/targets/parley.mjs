@@ -114,6 +114,8 @@ export function parleyTarget(ctx, transport = 'websocket') {
     pids: () => (proc ? [proc.pid] : []),
     /** Event-loop delay since the previous call (ms). */
     loopDelay: async () => (proc ? /** @type {any} */ (proc).loopDelay() : null),
+    /** loopDelay() then also reports the longest stretch of CPU work (lib/probe.mjs). */
+    busyOn: async () => (proc ? /** @type {any} */ (proc).busyOn() : null),
     /** Server memory after a full GC (probe over IPC) plus RSS from /proc. */
     async memory() {
       const m = await /** @type {any} */ (proc).memory();

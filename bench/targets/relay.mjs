@@ -59,6 +59,8 @@ export function relayTarget(kind, ctx) {
     pids: () => (proc ? [proc.pid] : []),
     /** Event-loop delay since the previous call (ms). */
     loopDelay: async () => (proc ? /** @type {any} */ (proc).loopDelay() : null),
+    /** loopDelay() then also reports the longest stretch of CPU work (lib/probe.mjs). */
+    busyOn: async () => (proc ? /** @type {any} */ (proc).busyOn() : null),
     async memory() {
       const m = await /** @type {any} */ (proc).memory();
       return { rss: rssOf(/** @type {any} */ (proc).pid), heapUsed: m.heapUsed, external: m.external, fds: fdsOf(/** @type {any} */ (proc).pid) };

@@ -35,13 +35,11 @@ export class JetStreamClient {
     /** @type {import('nats').JetStreamManager | undefined} */
     this.jsm = undefined;
     this.connected = false;
-    this.closing = false;
   }
 
   async connect() {
     const nc = await connect({ servers: `${this.o.host}:${this.o.port}`, reconnect: false, timeout: CONNECT_TIMEOUT_MS, pingInterval: 300_000 });
     this.nc = nc;
-    this.closing = false;
     try {
       this.jsm = await nc.jetstreamManager({ checkAPI: false });
       this.js = nc.jetstream({ timeout: PUBLISH_TIMEOUT_MS });
@@ -52,7 +50,7 @@ export class JetStreamClient {
     }
     this.connected = true;
     void nc.closed().then(() => {
-      const wasConnected = this.connected && !this.closing;
+      const wasConnected = this.connected;
       this.connected = false;
       if (wasConnected) this.o.onClose(this);
     });
@@ -102,7 +100,6 @@ export class JetStreamClient {
   }
 
   close() {
-    this.closing = true;
     this.connected = false;
     this.nc?.close().catch(() => {});
   }
