@@ -97,6 +97,37 @@ export function bars(results, quick) {
       });
     }
     if (ramp.mosquitto?.ok) out.push(check('Next mark: ≥ Mosquitto QoS 1', p, ramp.mosquitto.maxRate, 1, `${n(p)}/s vs ${n(ramp.mosquitto.maxRate)}/s`));
+    for (const [peer, label] of /** @type {const} */ ([['rabbitmq', 'RabbitMQ (persistent, confirms)'], ['jetstream', 'NATS JetStream (file storage)']])) {
+      const other = ramp[peer];
+      if (!other?.ok) continue;
+      const cpu = `; server CPU at max ${n(ramp.parley.serverCpuUsPerMessage)} vs ${n(other.serverCpuUsPerMessage)} µs/msg`;
+      out.push(check(`Durable 1:1 msgs/s ≥ ${label}`, p, other.maxRate, 1, `${n(p)}/s vs ${n(other.maxRate)}/s${cpu}`));
+    }
+    const worst = worstCpuRatio(ramp.parley.steps, ramp.mosquitto?.steps);
+    if (worst) {
+      out.push({
+        bar: 'Server CPU per message ≤ 2× Mosquitto at every offered rate',
+        measured: `worst ×${n(worst.ratio, 1)} at ${n(worst.offeredRate)}/s offered (${n(worst.parley)} vs ${n(worst.mosquitto)} µs/msg)`,
+        met: worst.ratio <= 2,
+        by: worst.ratio > 2 ? `×${n(worst.ratio / 2, 1)} over` : undefined,
+      });
+    }
+  }
+  if (cs?.parley?.ok && cs.ws?.ok) {
+    const ratio = cs.parley.serverCpuUsPerConnect / cs.ws.serverCpuUsPerConnect;
+    out.push({
+      bar: 'Server CPU per connect ≤ 2× raw ws',
+      measured: `${n(cs.parley.serverCpuUsPerConnect)} vs ${n(cs.ws.serverCpuUsPerConnect)} µs (×${n(ratio, 1)})`,
+      met: ratio <= 2,
+      by: ratio > 2 ? `×${n(ratio / 2, 1)} over` : undefined,
+    });
+  }
+  const fanout = results['group-fanout'];
+  if (fanout?.parley?.ok && fanout.socketio?.ok) {
+    for (const mine of fanout.parley.bySize) {
+      const theirs = fanout.socketio.bySize.find((/** @type {any} */ s) => s.size === mine.size);
+      if (theirs) out.push(check(`Group fan-out (${n(mine.size)}) deliveries/s ≥ Socket.IO`, mine.deliveriesPerSecond, theirs.deliveriesPerSecond, 1, `${n(mine.deliveriesPerSecond)}/s vs ${n(theirs.deliveriesPerSecond)}/s`));
+    }
   }
   const idle = results['idle-density']?.parley?.ok ? results['idle-density'].parley : results['connect-storm']?.parley?.idle;
   if (idle) {
@@ -149,6 +180,23 @@ export function bars(results, quick) {
     });
   }
   return out;
+}
+
+/**
+ * The offered rate at which Parley's server CPU per message is the largest multiple of Mosquitto's,
+ * over the ramp steps both ran (their ramps offer the same rates).
+ * @param {any[] | undefined} parley @param {any[] | undefined} mosquitto
+ */
+function worstCpuRatio(parley, mosquitto) {
+  /** @type {{ratio: number, offeredRate: number, parley: number, mosquitto: number} | undefined} */
+  let worst;
+  for (const step of (parley ?? []).filter((s) => s.label === 'ramp')) {
+    const theirs = (mosquitto ?? []).find((s) => s.label === 'ramp' && s.offeredRate === step.offeredRate);
+    if (!theirs?.serverCpuUsPerMessage || !step.serverCpuUsPerMessage) continue;
+    const ratio = step.serverCpuUsPerMessage / theirs.serverCpuUsPerMessage;
+    if (!worst || ratio > worst.ratio) worst = { ratio, offeredRate: step.offeredRate, parley: step.serverCpuUsPerMessage, mosquitto: theirs.serverCpuUsPerMessage };
+  }
+  return worst;
 }
 
 function check(/** @type {string} */ bar, /** @type {number} */ value, /** @type {number} */ reference, /** @type {number} */ factor, /** @type {string} */ measured) {

@@ -67,7 +67,7 @@ export const settings = {
   tlsCert: setting({
     flag: 'tls-cert',
     value: 'FILE',
-    help: 'PEM certificate chain (with `--tls-key`): every port then also takes TLS (HTTPS, WSS, RMTP over TLS), and native clients are sent to TLS only',
+    help: 'PEM certificate chain (with `--tls-key`): every port then also takes TLS (HTTPS, WSS, RMTP over TLS), and native clients are sent to TLS only; both files are read again on SIGHUP',
     path: true,
     schema: z.string().min(1).optional(),
   }),

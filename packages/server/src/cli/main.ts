@@ -1,6 +1,7 @@
 import { ConfigError } from '../config.js';
 import { StoreConfigError } from '../store/open-store.js';
 import { appCommands, token } from './app-command.js';
+import { backup } from './backup-command.js';
 import { didYouMean } from './closest-name.js';
 import { parseCommandArgs, type Command } from './command.js';
 import { devCredentials } from './dev-credentials-command.js';
@@ -10,7 +11,7 @@ import { UsageError, stdoutOutput } from './output.js';
 import { serve } from './serve-command.js';
 
 /** Every command and verb, in the order `parley --help` lists them; each declares its own flags and help. */
-export const commands: readonly Command[] = [serve, ...appCommands, token, devCredentials, doctor];
+export const commands: readonly Command[] = [serve, ...appCommands, token, devCredentials, doctor, backup];
 
 /** The `parley` entry point; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {

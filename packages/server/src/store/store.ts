@@ -233,8 +233,11 @@ export interface MessageRepository {
   /**
    * Stores messages with their inbox entries and conversation updates, all in one transaction,
    * so an acked message always has every inbox row it needs. Results are in input order.
+   * A backend that can write the next batch while this one commits calls `ordered` once nothing
+   * a later batch does can come before this one's messages (WriteBatcher); one that never calls it
+   * is given one batch at a time.
    */
-  append(messages: NewMessage[]): Promise<AppendedMessage[]>;
+  append(messages: NewMessage[], ordered?: () => void): Promise<AppendedMessage[]>;
   /** Inbox entries with cursor > `afterCursor`, oldest first. */
   pullInbox(appKey: string, userId: string, afterCursor: number, limit: number): Promise<InboxEntry[]>;
   /**

@@ -87,6 +87,11 @@ interface Route {
 const MAX_OBJECT_NAME_BYTES = 64;
 /** Past this many remembered recipients the memory starts over; a miss costs one lookup. */
 const MAX_KNOWN_RECIPIENTS = 100_000;
+/**
+ * Batches a store may be writing at once (WriteBatcher): PostgreSQL overlaps them, each on a pooled
+ * connection of its own; the SQLite writer takes them one at a time.
+ */
+const WRITES_IN_FLIGHT = 3;
 
 /**
  * Where a message becomes durable: validate, store the message with every inbox entry in one
@@ -105,7 +110,7 @@ export class MessageService {
     private readonly options: MessagingOptions,
     private readonly readState: ReadStateService,
   ) {
-    this.writer = new WriteBatcher((batch) => store.messages.append(batch));
+    this.writer = new WriteBatcher((batch, ordered) => store.messages.append(batch, ordered), undefined, WRITES_IN_FLIGHT);
   }
 
   async send(request: SendRequest): Promise<SendResult> {

@@ -60,3 +60,97 @@ describe('WriteBatcher', () => {
     expect(await batcher.write(3)).toBe(3);
   });
 });
+
+describe('WriteBatcher with several flushes in flight', () => {
+  /** A flush that records its start and waits to be ordered and finished by the test. */
+  function controlledStore() {
+    const flushes: { items: number[]; ordered: () => void; finish: () => void }[] = [];
+    const flush = (items: number[], ordered: () => void) =>
+      new Promise<number[]>((resolve) => flushes.push({ items, ordered, finish: () => resolve(items) }));
+    return { flushes, flush };
+  }
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  it('starts the next batch once the one before it is ordered, before that one completes', async () => {
+    const { flushes, flush } = controlledStore();
+    const batcher = new WriteBatcher<number, number>(flush, 2000, 3);
+    const first = batcher.write(1);
+    await turn();
+    const second = batcher.write(2);
+    await turn();
+    expect(flushes.map((f) => f.items)).toEqual([[1]]);
+    flushes[0]?.ordered();
+    await turn();
+    expect(flushes.map((f) => f.items)).toEqual([[1], [2]]);
+    flushes[1]?.finish();
+    expect(await second).toBe(2);
+    flushes[0]?.finish();
+    expect(await first).toBe(1);
+  });
+
+  it('orders each batch after the latest: an earlier batch finishing does not let the next one start', async () => {
+    const { flushes, flush } = controlledStore();
+    const batcher = new WriteBatcher<number, number>(flush, 2000, 3);
+    const writes = [batcher.write(1)];
+    await turn();
+    flushes[0]?.ordered();
+    writes.push(batcher.write(2));
+    await turn();
+    writes.push(batcher.write(3));
+    await turn();
+    flushes[0]?.finish();
+    await writes[0];
+    await turn();
+    // Batch 2 is neither ordered nor done: batch 3 waits although batch 1 left.
+    expect(flushes.map((f) => f.items)).toEqual([[1], [2]]);
+    flushes[1]?.ordered();
+    await turn();
+    expect(flushes.map((f) => f.items)).toEqual([[1], [2], [3]]);
+    flushes[2]?.finish();
+    flushes[1]?.finish();
+    expect(await Promise.all(writes)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps at most maxInFlight batches under way, and idle() waits for all of them', async () => {
+    const { flushes, flush } = controlledStore();
+    const batcher = new WriteBatcher<number, number>(flush, 2000, 2);
+    const writes = [batcher.write(1)];
+    await turn();
+    flushes[0]?.ordered();
+    writes.push(batcher.write(2));
+    await turn();
+    flushes[1]?.ordered();
+    writes.push(batcher.write(3));
+    await turn();
+    expect(flushes).toHaveLength(2);
+    let idle = false;
+    const idled = batcher.idle().then(() => (idle = true));
+    flushes[0]?.finish();
+    await writes[0];
+    await turn();
+    expect(flushes.map((f) => f.items)).toEqual([[1], [2], [3]]);
+    flushes[1]?.finish();
+    await writes[1];
+    await turn();
+    expect(idle).toBe(false);
+    flushes[2]?.finish();
+    await idled;
+    expect(await Promise.all(writes)).toEqual([1, 2, 3]);
+  });
+
+  it('gives a store that never calls ordered one batch at a time', async () => {
+    const { flushes, flush } = controlledStore();
+    const batcher = new WriteBatcher<number, number>(flush, 2000, 3);
+    const first = batcher.write(1);
+    await turn();
+    const second = batcher.write(2);
+    await turn();
+    expect(flushes).toHaveLength(1);
+    flushes[0]?.finish();
+    await first;
+    await turn();
+    expect(flushes.map((f) => f.items)).toEqual([[1], [2]]);
+    flushes[1]?.finish();
+    expect(await second).toBe(2);
+  });
+});

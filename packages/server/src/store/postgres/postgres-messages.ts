@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import { changeRecipients } from '../../core/messaging/change-rules.js';
 import { fanOut, inboxesOf, inboxKey, type FanOut } from '../../core/messaging/inbox-fan-out.js';
-import type { AppendedMessage, ChangeOutcome, MessageRepository, NewMessage, StoredMessage } from '../store.js';
+import { WriteBatcher } from '../../core/messaging/write-batcher.js';
+import type { AppendedMessage, ChangeOutcome, InboxEntry, MessageRepository, NewMessage, StoredMessage } from '../store.js';
 import { notRecalledWithDelete, visibleInConversation, visibleTo } from '../hidden-messages.js';
 import { applyChange, lockChangedMessages, unshowRecalled } from './postgres-message-changes.js';
 import { inTransaction } from './postgres-transaction.js';
@@ -56,14 +57,43 @@ const MESSAGE_COLUMNS: Record<keyof MessageRow, true> = {
   directed_to: true,
 };
 
-/** Runs once per delivered message (the pull after each notice). */
-const PULL_INBOX = prepared(
-  'parley_pull_inbox',
+/** One pull: entries of one inbox after a cursor, at most `limit`. */
+interface PullRequest {
+  appKey: string;
+  userId: string;
+  afterCursor: number;
+  limit: number;
+}
+
+/** The rows of one pull, given SQL expressions for its app, user, cursor and limit. */
+const pullRows = (appKey: string, userId: string, afterCursor: string, limit: string) =>
   `SELECT i.cursor AS cursor, i.direction AS direction, ${columnList(MESSAGE_COLUMNS, 'm')}, ci.cursor AS changes_cursor
    FROM inbox i JOIN messages m ON m.seq = i.message_seq
    ${CHANGES_CURSOR_JOIN}
-   WHERE i.app_key = $1 AND i.user_id = $2 AND i.cursor > $3 AND ${visibleTo('m', 'i.app_key', 'i.user_id')} ORDER BY i.cursor LIMIT $4`,
+   WHERE i.app_key = ${appKey} AND i.user_id = ${userId} AND i.cursor > ${afterCursor} AND ${visibleTo('m', 'i.app_key', 'i.user_id')}
+   ORDER BY i.cursor LIMIT ${limit}`;
+
+const PULL_INBOX = prepared('parley_pull_inbox', pullRows('$1', '$2', '$3', '$4'));
+
+/**
+ * Several pulls in one statement, each request's rows in cursor order after its position (from 1).
+ * A pull follows every notice, so under load many arrive in the same turn; one statement for them
+ * saves the node a round trip, a write and a reply to parse per pull. For fewer than
+ * BATCHED_PULLS_FROM requests PostgreSQL keeps planning it anew (its estimate of the unnest is 100
+ * rows), which costs more than it saves: those are read one by one with PULL_INBOX.
+ */
+const PULL_INBOXES = prepared(
+  'parley_pull_inboxes',
+  `SELECT k.position AS position, e.*
+   FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) WITH ORDINALITY AS k (app_key, user_id, after_cursor, max_entries, position)
+   CROSS JOIN LATERAL (${pullRows('k.app_key', 'k.user_id', 'k.after_cursor', 'k.max_entries')}) e
+   ORDER BY k.position, e.cursor`,
 );
+const BATCHED_PULLS_FROM = 8;
+/** Pulls one statement reads at most; more wait for the next. */
+const MAX_PULLS_PER_STATEMENT = 500;
+/** Pull statements under way at once, leaving the rest of the pool to writes and other reads. */
+const PULLS_IN_FLIGHT = 4;
 
 /** The batch's messages in input order (so `seq` follows it), skipping retries of stored ones. */
 const INSERT_MESSAGES = prepared(
@@ -120,12 +150,19 @@ const WRITE_FAN_OUT = prepared(
 );
 
 export function postgresMessages(pool: Pool): MessageRepository {
-  return {
-    append: (messages) => inTransaction(pool, (client) => appendBatch(client, messages)),
-    pullInbox: async (appKey, userId, afterCursor, limit) => {
-      const { rows } = await pool.query<InboxRow>(withValues(PULL_INBOX, [appKey, userId, afterCursor, limit]));
-      return rows.map(inboxEntryFromRow);
+  // The group commit's gathering serves reads as well: the pulls of one turn go out together. Reads
+  // need no order among themselves, so each batch lets the next start at once.
+  const pulls = new WriteBatcher<PullRequest, InboxEntry[]>(
+    (requests, ordered) => {
+      ordered();
+      return pullInboxes(pool, requests);
     },
+    MAX_PULLS_PER_STATEMENT,
+    PULLS_IN_FLIGHT,
+  );
+  return {
+    append: (messages, ordered) => inTransaction(pool, (client) => appendBatch(client, messages, ordered)),
+    pullInbox: (appKey, userId, afterCursor, limit) => pulls.write({ appKey, userId, afterCursor, limit }),
     history: async (appKey, conversationKey, viewer, time, older, limit, window) => {
       const { rows } = await pool.query<MessageRow>(
         older
@@ -164,11 +201,26 @@ export function postgresMessages(pool: Pool): MessageRepository {
   };
 }
 
+/** The entries of each request, in request order. */
+async function pullInboxes(pool: Pool, requests: PullRequest[]): Promise<InboxEntry[][]> {
+  if (requests.length < BATCHED_PULLS_FROM) {
+    return Promise.all(
+      requests.map(async (r) => (await pool.query<InboxRow>(withValues(PULL_INBOX, [r.appKey, r.userId, r.afterCursor, r.limit]))).rows.map(inboxEntryFromRow)),
+    );
+  }
+  const { rows } = await pool.query<InboxRow & { position: number }>(
+    withValues(PULL_INBOXES, [requests.map((r) => r.appKey), requests.map((r) => r.userId), requests.map((r) => r.afterCursor), requests.map((r) => r.limit)]),
+  );
+  const entries = requests.map((): InboxEntry[] => []);
+  for (const row of rows) entries[row.position - 1]?.push(inboxEntryFromRow(row));
+  return entries;
+}
+
 /**
  * Stores a batch in a fixed number of statements, whatever its size: the write batcher hands over up
  * to hundreds of sends at once, and a round trip per row would make the database the bottleneck.
  */
-async function appendBatch(client: PoolClient, messages: NewMessage[]): Promise<AppendedMessage[]> {
+async function appendBatch(client: PoolClient, messages: NewMessage[], ordered?: () => void): Promise<AppendedMessage[]> {
   // A send retried within the batch is answered with the result of its first copy.
   const firstWithRetryKey = new Map<string, number>();
   const earlierCopy = messages.map((m, i) => {
@@ -204,6 +256,10 @@ async function appendBatch(client: PoolClient, messages: NewMessage[]): Promise<
   }
   const storedBefore = await findStoredRetries(client, retriesOfStored);
   const fanned = await fanOutLocked(client, inserted);
+  // The batch's messages have their seqs and it holds the head of every inbox it writes to: a later
+  // batch, from this node or another, that writes to one of them waits for this commit and reads the
+  // cursors it leaves, so it may start now.
+  ordered?.();
   await writeFanOut(client, inserted, fanned);
   // Only a recall applies to a message and leaves it recalled: the others refuse recalled messages.
   for (const [message, { outcome, changedSeq }] of changes) {

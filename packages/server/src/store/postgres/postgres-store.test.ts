@@ -6,7 +6,7 @@ import { migrations, postgresDialect } from '../migrations.js';
 import { describePeriodsMigration, describeStoreContract } from '../../../test/support/store-contract.js';
 import { conversationKey } from '../../core/messaging/conversation-key.js';
 import { newMessageUid } from '../../core/messaging/message-uid.js';
-import type { NewMessage, Store } from '../store.js';
+import type { AppendedMessage, NewMessage, Store } from '../store.js';
 import { openPostgresStore, withDefaultUser } from './postgres-store.js';
 
 // CI starts PostgreSQL: when it cannot be reached these tests fail rather than skip.
@@ -147,6 +147,73 @@ describe('postgres store shared by several nodes', () => {
       const bobs = result.flatMap((r) => r.cursors.filter((c) => c.userId === 'bob').map((c) => c.cursor));
       expect(bobs).toEqual([...bobs].sort((x, y) => x - y));
     }
+  });
+
+  it('lets a node start its next batch once the previous one is ordered, not before, and keeps send order in shared inboxes', async () => {
+    const schema = freshSchema();
+    const [node] = await openNodes(1, schema);
+    if (!node) throw new Error('no node opened');
+    await insertApp(node, 'a1');
+    const sentTime = 1_700_000_000_000;
+    await node.messages.append([message('aaron', 'zed', sentTime - 10)]);
+    // Aaron's head, the first the earlier batch locks, is held elsewhere: that batch stops before it
+    // holds any head, and must not let the later one start yet.
+    const admin = await adminClient();
+    try {
+      await admin.query('BEGIN');
+      await admin.query(`SELECT 1 FROM "${schema}".inbox_heads WHERE user_id = 'aaron' FOR UPDATE`);
+      const earlier = [message('aaron', 'bob', sentTime), message('alice', 'bob', sentTime)];
+      const later = [message('alice', 'bob', sentTime), message('bob', 'dave', sentTime)];
+      let laterAppend: Promise<AppendedMessage[]> | undefined;
+      const earlierAppend = node.messages.append(earlier, () => {
+        laterAppend = node.messages.append(later);
+      });
+      const adminPid = (await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      for (let tries = 0; tries < 500; tries++) {
+        const { rows } = await admin.query<{ waiting: number }>('SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [adminPid]);
+        if (rows[0]?.waiting) break;
+      }
+      expect(laterAppend).toBeUndefined();
+      await admin.query('COMMIT');
+      const first = await earlierAppend;
+      const second = await (laterAppend ?? Promise.reject(new Error('never ordered')));
+      // The later batch, started before the earlier one committed, still comes after it in every inbox both write.
+      const cursorsOf = (userId: string) => [...first, ...second].flatMap((r) => r.cursors.filter((c) => c.userId === userId).map((c) => c.cursor));
+      expect(cursorsOf('bob')).toEqual([sentTime, sentTime + 1, sentTime + 2, sentTime + 3]);
+      expect(cursorsOf('alice')).toEqual([sentTime, sentTime + 1]);
+      expect((await node.messages.pullInbox('a1', 'bob', 0, 10)).map((e) => e.message.uid)).toEqual([...earlier, ...later].map((m) => m.uid));
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('answers pulls made together (read in one statement) as it answers each alone', async () => {
+    const [node] = await openNodes(1);
+    if (!node) throw new Error('no node opened');
+    await insertApp(node, 'a1');
+    const users = ['alice', 'bob', 'carol', 'dave', 'erin'];
+    const sent = users.flatMap((from, i) => users.filter((to) => to !== from).map((to, j) => message(from, to, 1000 + 10 * i + j)));
+    await node.messages.append(sent);
+    // What a pull leaves out must stay out when read with others: bob hides one message from alice.
+    const hidden = sent.find((m) => m.senderId === 'alice' && m.targetId === 'bob');
+    if (!hidden) throw new Error('no message from alice to bob');
+    const withAlice = { conversationType: 1 as const, targetId: 'alice', conversationKey: hidden.conversationKey };
+    expect(await node.deletions.hide('a1', 'bob', withAlice, [hidden.uid])).toEqual({ missing: [] });
+    const requests = [
+      ...users.map((userId) => ({ userId, after: 0, limit: 100 })),
+      { userId: 'bob', after: 0, limit: 2 },
+      { userId: 'bob', after: 1015, limit: 100 },
+      { userId: 'carol', after: 1_000_000, limit: 100 },
+      { userId: 'nobody', after: 0, limit: 100 },
+      { userId: 'alice', after: 1003, limit: 3 },
+    ];
+    const pull = (r: (typeof requests)[number]) => node.messages.pullInbox('a1', r.userId, r.after, r.limit);
+    const alone: Awaited<ReturnType<typeof pull>>[] = [];
+    for (const r of requests) alone.push(await pull(r));
+    const together = await Promise.all(requests.map(pull));
+    expect(together).toEqual(alone);
+    expect(alone.map((entries) => entries.length)).toEqual([8, 7, 8, 8, 8, 2, 6, 0, 0, 3]);
+    expect(alone[1]?.map((e) => e.message.uid)).not.toContain(hidden.uid);
   });
 
   it('stores a send retried on two nodes at once exactly once', async () => {
