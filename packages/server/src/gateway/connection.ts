@@ -48,6 +48,8 @@ export class GatewayConnection implements ConnectionTimes {
   readonly queries = new InFlight<BoundedFrame>(QUERY_BOUNDS.running, QUERY_BOUNDS.waiting);
   /** PUBLISH frames being handled now. */
   readonly publishes = new InFlight<BoundedFrame>(PUBLISH_BOUNDS.running, PUBLISH_BOUNDS.waiting);
+  /** The sends being handled now, each settled once its PUBACK is written (see Gateway.dispatch). */
+  readonly sending = new Set<Promise<void>>();
 
   constructor(
     readonly transport: FrameTransport,

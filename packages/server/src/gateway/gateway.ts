@@ -278,7 +278,12 @@ export class Gateway {
     if (verdict === 'refuse') this.answerTooFast(connection, frame);
     if (verdict !== 'run') return;
     const run = (next: BoundedFrame): void => {
-      void this.handle(connection, next).finally(async () => {
+      const handling = this.handle(connection, next);
+      if (next.type === 'PUBLISH') {
+        connection.sending.add(handling);
+        void handling.finally(() => connection.sending.delete(handling));
+      }
+      void handling.finally(async () => {
         // A closed connection's queue is dropped: nobody is left to answer.
         if (connection.state === 'closed') bound.clear();
         const waiting = bound.finished();
@@ -336,6 +341,10 @@ export class Gateway {
             answer = { status: AckStatus.PARAMETER_INVALID };
           }
         }
+        // A device's own sends come back in its pulls, and the Web SDK drops them there only once
+        // their PUBACK has told it their UID: an answer read while sends were under way waits for
+        // their acks rather than overtake them (later sends do not hold it).
+        if (answer.inboxCursor !== undefined && connection.sending.size > 0) await Promise.all(connection.sending);
         connection.send({
           type: 'QUERYACK',
           messageId: frame.messageId,
