@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from './support/test-server.js';
  */
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer(['--user-send-rate', '100000']);
+  server = await startTestServer({ userSendRate: 100_000 });
 });
 afterAll(() => server.stop());
 
