@@ -157,6 +157,18 @@ describe('redis bus', () => {
     expect(await bus.takeToken('other', 10, 3)).toBe(true);
   });
 
+  it('answers each of the token takes and publishes made in one turn (sent together) on its own, in order', async () => {
+    const c = clock();
+    const [a, b] = await openPair({ now: c.now });
+    const seen = record(b);
+    // Ten takes of one turn share a burst of three; the takes of another bucket in the same turn are not affected.
+    const takes = await Promise.all([...Array.from({ length: 10 }, () => a.takeToken('k', 10, 3)), a.takeToken('other', 10, 1)]);
+    expect(takes).toEqual([true, true, true, false, false, false, false, false, false, false, true]);
+    const events = Array.from({ length: 20 }, (_, i) => dropUser(`u${i}`));
+    await Promise.all(events.map((event) => a.publish(event)));
+    await eventually(() => expect(seen).toEqual(events));
+  });
+
   it('shares a token bucket between nodes, and forgets it once it would be full again', async () => {
     const clockOfA = clock();
     const clockOfB = clock();

@@ -220,6 +220,7 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
     deliver(event);
   });
 
+  const inTurn = pipelinePerTurn(client);
   const presence = redisPresence(client, keys, sessionTtlMs, warn);
   // After a reconnect Redis may have restarted empty: put this node's sessions back at once.
   client.on('ready', () => void presence.refresh());
@@ -268,7 +269,7 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
     nodes: redisNodes(client, keys, now),
     statusSubscriptions: redisStatusSubscriptions(client, prefix),
     publish: async (event) => {
-      await client.publish(keys.events, JSON.stringify(event));
+      await inTurn((pipeline) => pipeline.publish(keys.events, JSON.stringify(event)));
     },
     subscribe: (listener) => {
       listeners.add(listener);
@@ -276,7 +277,7 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
     },
     takeToken: async (key, perSecond, burst) => {
       try {
-        return (await client.parleyTakeToken(keys.bucket(key), now(), perSecond, burst)) === 1;
+        return (await inTurn((pipeline) => pipeline.parleyTakeToken(keys.bucket(key), now(), perSecond, burst))) === 1;
       } catch (error) {
         // Fail open: an outage should not lock every user out; limits resume with Redis.
         warn('takeToken', error);
@@ -545,6 +546,37 @@ function optionalString(value: unknown): boolean {
 }
 
 /** Runs a pipeline or transaction; ioredis reports a failed command in its reply list, not by rejecting. */
+/**
+ * Sends the commands given in one event-loop turn as one pipeline: one write and one read for the
+ * rate checks of all the sends read in that turn, or the notices of all the sends one commit
+ * acknowledged, instead of one of each per command. Each command still gets its own reply or error.
+ * (ioredis's auto-pipelining would do the same, but holds a turn's pipeline until the previous one's
+ * replies are in; these go out at once.)
+ */
+function pipelinePerTurn(client: ScriptedRedis): (add: (pipeline: ScriptedPipeline) => void) => Promise<unknown> {
+  let queued: { add: (pipeline: ScriptedPipeline) => void; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+  const send = (): void => {
+    const batch = queued;
+    queued = [];
+    const pipeline = client.pipeline() as ScriptedPipeline;
+    for (const command of batch) command.add(pipeline);
+    pipeline.exec().then(
+      (replies) =>
+        batch.forEach((command, i) => {
+          const [error, value] = replies?.[i] ?? [new Error('no reply in the pipeline'), undefined];
+          if (error) command.reject(error);
+          else command.resolve(value);
+        }),
+      (error: unknown) => batch.forEach((command) => command.reject(error)),
+    );
+  };
+  return (add) =>
+    new Promise((resolve, reject) => {
+      if (queued.length === 0) setImmediate(send);
+      queued.push({ add, resolve, reject });
+    });
+}
+
 async function execOrThrow(batch: ChainableCommander): Promise<void> {
   for (const [error] of (await batch.exec()) ?? []) {
     if (error) throw error;
