@@ -37,12 +37,16 @@ describe('fault: SIGKILL of the server during traffic (single node)', () => {
       await server.restart();
     }
     expect(trafficDone, 'traffic lasted through every kill').toBe(false);
+    // Traffic goes on after the last restart until the run has the volume it is judged on (bounded):
+    // what is checked is delivery across the kills, not how much a busy machine sent between them.
+    const minAcked = names.length * 20;
+    for (const deadline = Date.now() + 20_000; checker.ackedCount < minAcked && Date.now() < deadline; ) await sleep(100);
     await sleep(1000);
     faultsOver = true;
     await traffic;
     expect(injected, 'every kill happened during traffic').toBe(kills);
     const report = await fleet.settle();
-    expectClean('sigkill-single', report, injected, names.length * 20);
+    expectClean('sigkill-single', report, injected, minAcked);
     expect(checker.ackedCount, 'every send was acked in the end').toBe(report.attempted);
   }, 180_000);
 });
