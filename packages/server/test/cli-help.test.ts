@@ -1,25 +1,12 @@
-import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { settings, type Setting } from '../src/config.js';
+import { runParley } from './support/parley-cli.js';
 import { makeTempDir } from './support/temp-dir.js';
-import { PARLEY_BIN, spawnServer } from './support/test-server.js';
+import { spawnServer } from './support/test-server.js';
 
-const run = promisify(execFile);
-
-/** The built CLI, with none of the machine's PARLEY_ variables. */
-async function parley(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PARLEY_')));
-  try {
-    const { stdout, stderr } = await run(process.execPath, [PARLEY_BIN, ...args], { env: { ...clean, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const parley = runParley;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -1,23 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callServerApi } from './support/server-api-client.js';
+import { runParley } from './support/parley-cli.js';
 import { makeTempDir } from './support/temp-dir.js';
-import { PARLEY_BIN, spawnServer, type ServerProcess } from './support/test-server.js';
+import { spawnServer, type ServerProcess } from './support/test-server.js';
 
-const run = promisify(execFile);
-
-async function parley(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [PARLEY_BIN, ...args], { env: { ...process.env, PARLEY_DATA_DIR: '' } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const parley = runParley;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
