@@ -1,4 +1,6 @@
 // Shared steps of the scenarios: load workers, clients spread over them, connecting, collecting.
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { coresByGroup, cpuBetween, cpuSnapshot } from './noise.mjs';
 import { Hist, now, round, sleep } from './stats.mjs';
 import { sourceAddress, WorkerPool } from './workers.mjs';
@@ -14,12 +16,33 @@ export async function session(target, o) {
   const workerPids = () => pool.workers.map((w) => /** @type {number} */ (w.child.pid));
   const pids = () => [process.pid, ...workerPids(), ...target.pids()];
   let mark = cpuSnapshot(pids());
+  let separated = false;
   /** @type {Map<number, number>} client id → worker index */
   const placement = new Map();
   return {
     target,
     pool,
     placement,
+    /**
+     * Gives the server a core of its own and the load generators (and this runner) the others, for
+     * a measurement of the server's event loop: when thousands of clients act in the same instant,
+     * their own burst would otherwise take the server's core and show as its stall. Returns what the
+     * server got, or undefined on a machine with one core or without `taskset`.
+     */
+    separateCores() {
+      // The machine's cores, not this process's: once pinned, its own affinity is a single core.
+      const cores = cpus().length;
+      if (cores < 2) return undefined;
+      const last = cores - 1;
+      try {
+        for (const pid of target.pids()) execFileSync('taskset', ['-a', '-p', '-c', String(last), String(pid)], { stdio: 'ignore' });
+        separated = true;
+        for (const pid of [process.pid, ...workerPids()]) execFileSync('taskset', ['-a', '-p', '-c', `0-${last - 1}`, String(pid)], { stdio: 'ignore' });
+      } catch {
+        return undefined;
+      }
+      return { serverCores: 1, loadCores: last };
+    },
     /** Starts a CPU accounting window. */
     markCpu() {
       mark = cpuSnapshot(pids());
@@ -62,6 +85,8 @@ export async function session(target, o) {
       await pool.all('closeAll').catch(() => {});
       await pool.stop();
       await target.stop();
+      // The runner goes on with the next scenario: all cores again.
+      if (separated) execFileSync('taskset', ['-a', '-p', '-c', `0-${cpus().length - 1}`, String(process.pid)], { stdio: 'ignore' });
     },
   };
 }

@@ -170,6 +170,18 @@ export function bars(results, quick) {
     });
     out.push({ bar: 'Reconnect storm: no message lost', measured: `${n(rs.lost)} lost of ${n(rs.acked)} acked`, met: rs.lost === 0 });
   }
+  for (const t of /** @type {const} */ (['parley', 'parley-native'])) {
+    const md = results['mass-disconnect']?.[t];
+    if (!md?.ok) continue;
+    const stall = md.maxEventLoopDelayMs;
+    const raw = results['mass-disconnect']?.ws;
+    out.push({
+      bar: `Mass disconnect${t === 'parley-native' ? ' (native TCP)' : ''}: event loop never stalls > 50 ms`,
+      measured: `longest stall ${n(stall, 1)} ms over ${md.rounds.length} × ${n(md.clients)} dropped at once (longest busy stretch ${n(md.maxBusyCpuMs, 1)} CPU ms${md.coresApart ? '; server on a core of its own' : '; server sharing cores with the load generators'})${raw?.ok ? `; raw ws ${n(raw.maxEventLoopDelayMs, 1)} ms` : ''}`,
+      met: stall <= 50,
+      by: stall > 50 ? `${n(stall - 50, 1)} ms over` : undefined,
+    });
+  }
   const os = results['offline-sync']?.parley;
   if (os?.ok) {
     out.push({
@@ -403,7 +415,7 @@ export function markdown(run) {
         L.push(`| ${LABEL[t]} | ${i + 1} | ${n(q.connections)} | ${n(q.settledMs)} | ${n(q.eventLoopDelay.max, 1)} / ${n(q.eventLoopDelay.p99, 1)} | ${n(q.eventLoopDelay.busyCpuMax, 1)} | ${cpuCell(q.cpu)} |`);
       });
     }
-    L.push('', `Each client's socket is destroyed without a goodbye, all in the same instant; "forgotten" = the server's \`parley_gateway_connections\` back to 0; the longest busy stretch = the most CPU the server used between two turns of a 5 ms timer, which waiting for a core on a busy machine does not inflate. Shutdown (SIGTERM) with ${n(p.clients)} open: ${rowsOf('mass-disconnect').map(([t, r]) => `${LABEL[t]} exited after ${n(r.shutdown?.stopMs)} ms`).join(', ')}.`);
+    L.push('', `Each client's socket is destroyed without a goodbye, all in the same instant; "forgotten" = the server's \`parley_gateway_connections\` back to 0; the longest busy stretch = the most CPU the server used between two turns of a 5 ms timer, which waiting for a core on a busy machine does not inflate. ${rowsOf('mass-disconnect').some(([, r]) => r.coresApart) ? 'Each server ran on a core of its own, the load generators on the others. ' : ''}Shutdown (SIGTERM) with ${n(p.clients)} open: ${rowsOf('mass-disconnect').map(([t, r]) => `${LABEL[t]} exited after ${n(r.shutdown?.stopMs)} ms`).join(', ')}.`);
     errors('mass-disconnect');
     L.push('');
   }

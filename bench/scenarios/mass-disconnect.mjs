@@ -2,9 +2,12 @@
 // (a load balancer restarting, a network blip), each socket dropped without a goodbye. What is
 // measured is the server's event loop meanwhile: its longest stall (libuv's event-loop-delay
 // sampler, bench/lib/probe.mjs) from just before the drop until the server has forgotten every
-// connection (its `parley_gateway_connections` gauge back to zero), and how long that took. On a
-// shared machine a stall is also the wait for a core, so the longest stretch of the server's own
-// CPU work without a turn of its loop is reported beside it (`busyCpuMax`, probe.mjs). Then
+// connection (its `parley_gateway_connections` gauge back to zero), and how long that took. The
+// server runs on a core of its own and the load generators on the others (harness.mjs
+// `separateCores`): thousands of clients hanging up at once are a burst of work for the generators
+// too, which on a shared 2-core machine would take the server's core and show as its stall. The
+// longest stretch of the server's own CPU work without a turn of its loop is reported beside the
+// stall (`busyCpuMax`, probe.mjs): a wait for a core does not inflate it. Then
 // the same number of clients again, and the server is stopped (SIGTERM) with all of them open: the
 // time until it has exited. The raw `ws` relay does the same with no session to clean up: what
 // Node and `ws` cost for the sockets alone (it has no gauge: it is given a fixed time instead).
@@ -30,7 +33,10 @@ export default {
     const s = await session(target, { workers: p.workers });
     const rounds = [];
     let shutdown;
+    let cores;
     try {
+      cores = s.separateCores();
+      ctx.log(cores ? `  server on a core of its own, load generators on ${cores.loadCores}` : '  server and load generators share the cores (no taskset, or one core)');
       await target.busyOn();
       let nextId = 0;
       for (let r = 0; r < p.rounds; r++) {
@@ -62,7 +68,7 @@ export default {
       await s.stop();
     }
     const most = (/** @type {(q: any) => number} */ of) => Math.max(...rounds.map(of));
-    return { clients: p.clients, rounds, maxEventLoopDelayMs: most((q) => q.eventLoopDelay.max), maxBusyCpuMs: most((q) => q.eventLoopDelay.busyCpuMax), shutdown };
+    return { clients: p.clients, coresApart: cores !== undefined, rounds, maxEventLoopDelayMs: most((q) => q.eventLoopDelay.max), maxBusyCpuMs: most((q) => q.eventLoopDelay.busyCpuMax), shutdown };
   },
 };
 

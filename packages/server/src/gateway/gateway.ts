@@ -61,7 +61,7 @@ const ROOM_PUSH_SLICE = 500;
  * Connections forgotten (or, at shutdown, closed) per turn of the event loop: thousands may end at
  * once, and cleaning each up where its end is heard would stall every other connection meanwhile.
  */
-const CLOSE_SLICE = 200;
+const CLOSE_SLICE = 100;
 
 export interface GatewayDeps {
   sessions: SessionService;

@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SlicedQueue, type Scheduler } from './sliced-queue.js';
-
-/** A scheduler the test turns by hand: each `turn()` runs what was scheduled before it. */
-function manualTurns(): { schedule: Scheduler; turn(): void; readonly waiting: number } {
-  let queued: (() => void)[] = [];
-  return {
-    schedule: (run) => void queued.push(run),
-    turn() {
-      const now = queued;
-      queued = [];
-      for (const run of now) run();
-    },
-    get waiting() {
-      return queued.length;
-    },
-  };
-}
+import { manualTurns } from '../../test/support/manual-turns.js';
+import { SlicedQueue } from './sliced-queue.js';
 
 describe('SlicedQueue', () => {
   it('handles at most a slice per turn, in arrival order, each item once', () => {

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { TLSSocket, type SecureContext } from 'node:tls';
+import { hangupSlicing } from './hangup-slicing.js';
 
 const TLS_HANDSHAKE = 0x16;
 
@@ -36,7 +37,7 @@ export interface PortSharingOptions {
 
 /**
  * A connection handler that holds each accepted socket until its first bytes arrive, then hands it
- * to its route. Under TLS, the decrypted stream is routed again: RMTP over TLS (the native stack's
+ * to its route; the socket's end, whenever it comes, is torn down in slices (hangup-slicing.ts). Under TLS, the decrypted stream is routed again: RMTP over TLS (the native stack's
  * protocol 2) or HTTPS.
  */
 export function routeByFirstByte(routes: Routes, options: PortSharingOptions): (socket: Socket) => void {
@@ -89,7 +90,10 @@ export function routeByFirstByte(routes: Routes, options: PortSharingOptions): (
       route(tls, true);
     });
   };
-  return (socket) => route(socket);
+  return (socket) => {
+    hangupSlicing.watch(socket);
+    route(socket);
+  };
 }
 
 /**
