@@ -186,14 +186,16 @@ describe('native SDK harness', () => {
     const server = await startServer();
     const client = await connectedClient(server, 'alice');
 
+    // The stack sends its DISCONNECT from its own thread: on a machine busy with the whole suite
+    // that can take longer than expect.poll's default second.
     await client.disconnect();
-    await expect.poll(() => server.framesOf('DISCONNECT').map(({ status }) => status)).toEqual([DISCONNECT_KEEP_PUSH]);
+    await expect.poll(() => server.framesOf('DISCONNECT').map(({ status }) => status), { timeout: 10_000 }).toEqual([DISCONNECT_KEEP_PUSH]);
     expect(client.payloadsOf('onDisconnected')).toEqual([[ACTIVE_DISCONNECT]]);
 
     expect(await client.connect('tok-alice@')).toEqual({ code: 0, userId: 'alice' });
     await client.logout();
     await expect
-      .poll(() => server.framesOf('DISCONNECT').map(({ status }) => status))
+      .poll(() => server.framesOf('DISCONNECT').map(({ status }) => status), { timeout: 10_000 })
       .toEqual([DISCONNECT_KEEP_PUSH, DISCONNECT_STOP_PUSH]);
   });
 
