@@ -118,6 +118,28 @@ export function cpuMsOf(pid) {
 }
 
 /** A free TCP port on 127.0.0.1. */
+/**
+ * `port` again if it can still be listened on, else a fresh one. A target keeps its port across
+ * starts (a restarted server must come back where its clients reconnect), but between scenarios a
+ * client connection's ephemeral port may have become that very port: a full run lost Parley's
+ * 19,500-connection idle figure and the raw relay's ramp to "taken" ports before this check.
+ * @param {number} port 0: none yet
+ */
+export async function keptOrFreePort(port) {
+  if (port && (await canListen(port))) return port;
+  return freePort();
+}
+
+/** @param {number} port */
+async function canListen(port) {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
 export async function freePort() {
   const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {

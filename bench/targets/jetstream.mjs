@@ -11,7 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { STREAM, STREAM_SUBJECTS } from '../load/protocols/jetstream.mjs';
-import { fdsOf, freePort, rssOf, spawnServer, waitForPort } from '../lib/proc.mjs';
+import { fdsOf, keptOrFreePort, rssOf, spawnServer, waitForPort } from '../lib/proc.mjs';
 
 const SERVER = 'nats-server';
 
@@ -56,7 +56,7 @@ export function jetstreamTarget(ctx) {
     canRestart: false,
     profileNextStart() {},
     async start() {
-      port ||= await freePort();
+      port = await keptOrFreePort(port);
       dir = join(ctx.tmpDir, `jetstream-${++starts}`);
       mkdirSync(dir, { recursive: true });
       const sync = syncAlwaysSupported(version) ? ', sync_interval: always' : '';

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { fdsOf, freePort, REPO, rssOf, spawnNode, waitForPort } from '../lib/proc.mjs';
+import { fdsOf, keptOrFreePort, REPO, rssOf, spawnNode, waitForPort } from '../lib/proc.mjs';
 import { callServerApi, registerUsers } from '../lib/server-api.mjs';
 import { now, sleep } from '../lib/stats.mjs';
 
@@ -89,9 +89,9 @@ export function parleyTarget(ctx, transport = 'websocket') {
       /** @type {any} */ (profile).dir = dir;
     },
     async start() {
-      port ||= await freePort();
+      port = await keptOrFreePort(port);
       // Its default, the HTTP port + 1, may be taken: freePort() only vouches for the port it gives.
-      nativePort ||= await freePort();
+      nativePort = await keptOrFreePort(nativePort);
       const nodeFlags = profile.on ? ['--cpu-prof', '--cpu-prof-dir', /** @type {any} */ (profile).dir] : [];
       profile.on = false;
       proc = await serveParley({ port, args: ['--data-dir', dataDir, '--native-port', String(nativePort)], logFile, nodeFlags });

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fdsOf, freePort, rssOf, spawnServer, waitForPort } from '../lib/proc.mjs';
+import { fdsOf, freePort, keptOrFreePort, rssOf, spawnServer, waitForPort } from '../lib/proc.mjs';
 
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 
@@ -35,7 +35,7 @@ export function rabbitmqTarget(ctx) {
     canRestart: false,
     profileNextStart() {},
     async start() {
-      port ||= await freePort();
+      port = await keptOrFreePort(port);
       const distPort = await freePort();
       dir = join(ctx.tmpDir, `rabbitmq-${++starts}`);
       logDir = `${dir}-log`;

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fdsOf, freePort, rssOf, spawnNode, waitForPort } from '../lib/proc.mjs';
+import { fdsOf, keptOrFreePort, rssOf, spawnNode, waitForPort } from '../lib/proc.mjs';
 import { now } from '../lib/stats.mjs';
 import { deriveKey, issueToken } from '../lib/token.mjs';
 
@@ -37,7 +37,7 @@ export function relayTarget(kind, ctx) {
       profile.dir = dir;
     },
     async start() {
-      port ||= await freePort();
+      port = await keptOrFreePort(port);
       const nodeFlags = profile.on ? ['--cpu-prof', '--cpu-prof-dir', profile.dir] : [];
       profile.on = false;
       proc = spawnNode({ script, nodeFlags, env: { PORT: String(port), APP_KEY: appKey, APP_SECRET: appSecret }, logFile });
