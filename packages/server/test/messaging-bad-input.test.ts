@@ -8,6 +8,11 @@ import { startTestServer, type TestServer } from './support/test-server.js';
 /** Bad sends get a status; nothing of them is stored; other users carry on. */
 let server: TestServer;
 let alice: RawClient;
+/**
+ * Each send of alice's its own message id: the client keeps every frame it received, and a PUBACK
+ * is found by its id (random ids once matched an earlier case's PUBACK).
+ */
+let nextMessageId = 1000;
 
 async function connect(userId: string): Promise<RawClient> {
   const token = String((await callServerApi(server.url, 'user/getToken', { userId }, server.devApp)).body.token);
@@ -61,7 +66,7 @@ describe('sending: bad input', () => {
     ['a read time of a conversation type Parley does not keep', 'updRTime', '', encodePayload('SessionMsgReadInput', { type: 4, msgTime: 1, channelId: 'room' }), 26010],
   ])('%s → PUBACK %i, nothing stored', async (_name, topic, target, payload, status) => {
     const before = await inboxSize('bad-alice');
-    const ack = await publish(alice, topic, target, payload, 1000 + Math.floor(Math.random() * 1000));
+    const ack = await publish(alice, topic, target, payload, nextMessageId++);
     expect(ack).toMatchObject({ type: 'PUBACK', status });
     expect(await inboxSize('bad-alice')).toBe(before);
     expect(await inboxSize('bad-bob')).toBe(0);
