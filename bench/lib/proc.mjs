@@ -117,7 +117,6 @@ export function cpuMsOf(pid) {
   return (ticks * 1000) / 100;
 }
 
-/** A free TCP port on 127.0.0.1. */
 /**
  * `port` again if it can still be listened on, else a fresh one. A target keeps its port across
  * starts (a restarted server must come back where its clients reconnect), but between scenarios a
@@ -140,6 +139,7 @@ async function canListen(port) {
   });
 }
 
+/** A free TCP port on 127.0.0.1. */
 export async function freePort() {
   const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {

@@ -37,8 +37,9 @@ export interface PortSharingOptions {
 
 /**
  * A connection handler that holds each accepted socket until its first bytes arrive, then hands it
- * to its route; the socket's end, whenever it comes, is torn down in slices (hangup-slicing.ts). Under TLS, the decrypted stream is routed again: RMTP over TLS (the native stack's
- * protocol 2) or HTTPS.
+ * to its route; the socket's end, whenever it comes, is torn down in slices (hangup-slicing.ts).
+ * Under TLS, the decrypted stream is routed again: RMTP over TLS (the native stack's protocol 2) or
+ * HTTPS.
  */
 export function routeByFirstByte(routes: Routes, options: PortSharingOptions): (socket: Socket) => void {
   /** `secured`: the socket is already the inside of TLS, which is not wrapped again. */
